@@ -1,0 +1,157 @@
+/*
+ * NAME
+ *	discovery - from a domain name to a validated MTA-STS policy (RFC 8461 §3)
+ * SUMMARY
+ *	asynchronous: TXT (DNSSEC status kept) -> record rule -> HTTPS fetch -> parse
+ * SYNOPSIS
+ *	#include "discovery.h"
+ *
+ *	discovery *discovery_new(evloop *loop, const mtasts_config *cfg, mt_err *err);
+ *	void discovery_free(discovery *d);
+ *	int  discovery_start(discovery *d, const char *domain, unsigned flags,
+ *	                     const char *known_id, disc_cb cb, void *arg);
+ *	void discovery_result_free(disc_result *r);
+ *	const char *disc_status_name(disc_status s);
+ *	const char *dns_sec_name(dns_sec s);
+ * DESCRIPTION
+ *	A discovery engine lives on one evloop and owns one libunbound
+ *	context and one libcurl multi handle. discovery_start() begins work
+ *	for a normalised domain and returns at once; cb is called exactly
+ *	once, later, from the loop (never from inside discovery_start()),
+ *	with a result that the callback owns (discovery_result_free()).
+ *	Returns 0, or -1 with nothing started (out of memory).
+ *
+ *	flags:
+ *	DISC_TXT_ONLY	resolve and judge the TXT record only; no fetch. For
+ *			the daemon's id re-check of a cached policy.
+ *	DISC_IF_CHANGED	with known_id: fetch only when the TXT id differs
+ *			from known_id (status DISC_UNCHANGED otherwise).
+ *	DISC_WITH_MX	also resolve the MX set (preference order, implicit
+ *			MX when none) and each host's TLSA (_25._tcp) status.
+ *	DISC_WITH_TLSRPT also resolve and judge the _smtp._tls record.
+ *
+ *	Results (status):
+ *	DISC_POLICY	a valid policy was fetched: policy, policy_text, id.
+ *	DISC_UNCHANGED	DISC_IF_CHANGED and the TXT id equals known_id.
+ *	DISC_TXT_OK	DISC_TXT_ONLY and exactly one valid record: id.
+ *	DISC_NO_POLICY	definitive: no record, several, an invalid one
+ *			(txt_set says which), or the fetch failed definitively
+ *			(status != 200, wrong type, too big, certificate,
+ *			invalid body: failure_type says which RFC 8460 type).
+ *	DISC_TEMPFAIL	SERVFAIL, timeout or DNSSEC-bogus TXT; a connect
+ *			error or timeout of the fetch. reason says which.
+ *	Every failure has a plain-words reason for logs and `mtasts check`.
+ */
+#ifndef DISCOVERY_H
+#define DISCOVERY_H
+
+#include <stddef.h>
+
+#include "domain.h"
+#include "policy.h"
+#include "sts_record.h"
+#include "tlsrpt_record.h"
+
+#include "config.h"
+#include "evloop.h"
+
+#define DISC_TXT_ONLY     0x01u
+#define DISC_IF_CHANGED   0x02u
+#define DISC_WITH_MX      0x04u
+#define DISC_WITH_TLSRPT  0x08u
+
+#define DISC_MAX_MX 64		/* our limit on MX hosts considered */
+#define DISC_REASON_MAX 512
+
+typedef enum disc_status {
+    DISC_POLICY,
+    DISC_UNCHANGED,
+    DISC_TXT_OK,
+    DISC_NO_POLICY,
+    DISC_TEMPFAIL,
+} disc_status;
+
+/* DNSSEC state of an answer (libunbound's secure/bogus flags) */
+typedef enum dns_sec {
+    DNS_SEC_INSECURE,
+    DNS_SEC_SECURE,
+    DNS_SEC_BOGUS,
+} dns_sec;
+
+/* What a DNS query ended in */
+typedef enum dns_outcome {
+    DNS_OK,			/* data */
+    DNS_NXDOMAIN,
+    DNS_NODATA,
+    DNS_SERVFAIL,
+    DNS_TIMEOUT,
+    DNS_BOGUS,			/* validation failed: a failure, never "no record" */
+    DNS_ERROR,			/* local error (libunbound) */
+} dns_outcome;
+
+/* RFC 8460 §4.3 result types the daemon itself can observe while fetching */
+typedef enum tlsrpt_fetch_failure {
+    FETCH_FAIL_NONE = 0,
+    FETCH_FAIL_FETCH_ERROR,	/* sts-policy-fetch-error */
+    FETCH_FAIL_POLICY_INVALID,	/* sts-policy-invalid */
+    FETCH_FAIL_WEBPKI_INVALID,	/* sts-webpki-invalid */
+} tlsrpt_fetch_failure;
+
+typedef struct disc_mx {
+    char host[DOMAIN_BUF];
+    unsigned preference;
+    int implicit;		/* the domain itself, no MX record */
+    int matches;		/* matches the policy's patterns (when there is one) */
+    dns_outcome tlsa_outcome;
+    dns_sec tlsa_sec;		/* DNS_SEC_SECURE with data: usable for DANE */
+    int tlsa_usable;		/* DNSSEC-valid TLSA records exist */
+} disc_mx;
+
+typedef struct disc_result {
+    char domain[DOMAIN_BUF];
+    disc_status status;
+    char reason[DISC_REASON_MAX];
+
+    /* the _mta-sts TXT lookup */
+    dns_outcome txt_outcome;
+    dns_sec txt_sec;
+    sts_set_result txt_set;
+    char txt[1024];		/* the one candidate record, as found (truncated) */
+    char id[STS_ID_MAX + 1];
+
+    /* the fetch (when one was made) */
+    int fetched;
+    long http_status;		/* 0: no HTTP answer */
+    char content_type[128];
+    tlsrpt_fetch_failure failure;
+    char *policy_text;		/* the body as fetched (malloc'ed), on DISC_POLICY */
+    policy policy;		/* parsed, on DISC_POLICY */
+
+    /* DISC_WITH_MX */
+    dns_outcome mx_outcome;
+    dns_sec mx_sec;
+    size_t n_mx;
+    disc_mx mx[DISC_MAX_MX];
+
+    /* DISC_WITH_TLSRPT */
+    dns_outcome tlsrpt_outcome;
+    dns_sec tlsrpt_sec;
+    tlsrpt_set_result tlsrpt_set;
+    tlsrpt_record tlsrpt;
+    char tlsrpt_reason[256];
+} disc_result;
+
+typedef void (*disc_cb)(disc_result *r, void *arg);
+typedef struct discovery discovery;
+
+discovery *discovery_new(evloop *loop, const mtasts_config *cfg, mt_err *err);
+void discovery_free(discovery *d);
+int discovery_start(discovery *d, const char *domain, unsigned flags,
+		    const char *known_id, disc_cb cb, void *arg);
+void discovery_result_free(disc_result *r);
+const char *disc_status_name(disc_status s);
+const char *dns_sec_name(dns_sec s);
+const char *dns_outcome_name(dns_outcome o);
+const char *tlsrpt_fetch_failure_name(tlsrpt_fetch_failure f);
+
+#endif

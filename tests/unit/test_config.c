@@ -1,0 +1,125 @@
+/* test_config - mtastsd.conf parsing (daemon/config.c) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "t.h"
+
+static char path[64];
+
+/* write_conf - a temporary configuration file with the given text */
+static const char *write_conf(const char *text)
+{
+    int fd;
+
+    strcpy(path, "/tmp/mtasts-config-XXXXXX");
+    fd = mkstemp(path);
+    if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t) strlen(text))
+	abort();
+    close(fd);
+    return path;
+}
+
+static void defaults_are_the_documented_ones(void)
+{
+    mtasts_config c;
+
+    config_defaults(&c);
+    T_EQ_INT(c.fetch_timeout_ms, 60000);
+    T_EQ_INT(c.fetch_backoff_ms, 300000);
+    T_EQ_INT(c.first_contact_window_ms, 600000);
+    T_EQ_INT(c.socket_mode, 0660);
+    T_EQ_INT(c.dnssec, 1);
+    T_EQ_STR(c.socket, "/run/mtasts/mtastsd.sock");
+    T_EQ_INT(c.store_max_size, 1024ull * 1024 * 1024);
+    config_free(&c);
+}
+
+static void file_values_override_defaults(void)
+{
+    mtasts_config c;
+    mt_err e;
+
+    config_defaults(&c);
+    T_EQ_INT(config_load(&c, write_conf("# comment\n\n  fetch_timeout = 30 \n"
+					 "socket=/tmp/x.sock\nconnect_to = a:443:127.0.0.1:8443\n"
+					 "connect_to = b:443:127.0.0.1:8443\nstore_max_size = 512M\n"
+					 "log_debug = yes\ndns_timeout = 2m\n"), &e), 0);
+    unlink(path);
+    T_EQ_INT(c.fetch_timeout_ms, 30000);
+    T_EQ_INT(c.dns_timeout_ms, 120000);
+    T_EQ_STR(c.socket, "/tmp/x.sock");
+    T_EQ_INT(c.connect_to.n, 2);
+    T_EQ_STR(c.connect_to.v[1], "b:443:127.0.0.1:8443");
+    T_EQ_INT(c.store_max_size, 512ull * 1024 * 1024);
+    T_EQ_INT(c.log_debug, 1);
+    config_free(&c);
+}
+
+static void unknown_key_names_file_line_and_key(void)
+{
+    mtasts_config c;
+    mt_err e;
+
+    config_defaults(&c);
+    T_EQ_INT(config_load(&c, write_conf("socket = /x\nfetch_timeuot = 3\n"), &e), -1);
+    unlink(path);
+    T_EQ_INT(e.line, 2);
+    T_ASSERT(strstr(e.msg, path) != NULL);
+    T_ASSERT(strstr(e.msg, "line 2") != NULL);
+    T_ASSERT(strstr(e.msg, "fetch_timeuot") != NULL);
+    config_free(&c);
+}
+
+static void bad_value_is_refused_with_reason(void)
+{
+    mtasts_config c;
+    mt_err e;
+
+    config_defaults(&c);
+    T_EQ_INT(config_load(&c, write_conf("fetch_timeout = soon\n"), &e), -1);
+    unlink(path);
+    T_ASSERT(strstr(e.msg, "duration") != NULL);
+    T_EQ_INT(config_set(&c, "dnssec", "maybe", &e), -1);
+    T_EQ_INT(config_set(&c, "socket_mode", "999", &e), -1);
+    T_EQ_INT(config_set(&c, "report_hour", "24", &e), -1);
+    T_EQ_INT(config_set(&c, "max_clients", "-1", &e), -1);
+    T_EQ_INT(c.fetch_timeout_ms, 60000);	/* nothing stored on failure */
+    config_free(&c);
+}
+
+static void missing_equals_is_an_error(void)
+{
+    mtasts_config c;
+    mt_err e;
+
+    config_defaults(&c);
+    T_EQ_INT(config_load(&c, write_conf("socket /x\n"), &e), -1);
+    unlink(path);
+    T_ASSERT(strstr(e.msg, "key = value") != NULL);
+    config_free(&c);
+}
+
+static void missing_file_is_an_error(void)
+{
+    mtasts_config c;
+    mt_err e;
+
+    config_defaults(&c);
+    T_EQ_INT(config_load(&c, "/nonexistent/mtastsd.conf", &e), -1);
+    T_ASSERT(strstr(e.msg, "/nonexistent/mtastsd.conf") != NULL);
+    config_free(&c);
+}
+
+int main(void)
+{
+    T_RUN(defaults_are_the_documented_ones);
+    T_RUN(file_values_override_defaults);
+    T_RUN(unknown_key_names_file_line_and_key);
+    T_RUN(bad_value_is_refused_with_reason);
+    T_RUN(missing_equals_is_an_error);
+    T_RUN(missing_file_is_an_error);
+    return t_done();
+}
