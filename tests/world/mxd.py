@@ -2,7 +2,7 @@
 # NAME
 #	mxd.py - the test world's SMTP MX servers, one process, one event loop
 # SYNOPSIS
-#	/usr/bin/python3 mxd.py SERVERS.json OUTDIR READYFILE
+#	/usr/bin/python3 mxd.py SERVERS.json OUTDIR READYFILE [GOFILE]
 # DESCRIPTION
 #	SERVERS.json is {"mx": [...], "tlsrpt": {...}}. Each "mx" entry is
 #	{"name", "hostname", "addr", "port", "tls", "cert", "key"}; tls is
@@ -19,6 +19,10 @@
 #	"connect PEER", "starttls VERSION CIPHER" and "message NNNN" lines to
 #	OUTDIR/NAME/events.log, so a test can assert that a host was never
 #	contacted. READYFILE is created once every server listens.
+#
+#	With GOFILE, it first waits (up to 30 s) until GOFILE exists: up.sh
+#	starts it while the certificates are still being made, so that
+#	Python's start and imports overlap with that work.
 import asyncio
 import json
 import os
@@ -29,6 +33,9 @@ import time
 import warnings
 
 from aiosmtpd.smtp import SMTP
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rptd  # noqa: E402
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -108,8 +115,6 @@ class Server(SMTP):
 async def main(conf, outdir, ready):
     loop = asyncio.get_running_loop()
     if conf.get("tlsrpt"):
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        import rptd
         r = conf["tlsrpt"]
         httpd = rptd.server(r["addr"], r["port"], r["cert"], r["key"], r["outdir"])
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -130,8 +135,14 @@ async def main(conf, outdir, ready):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4:
-        sys.exit("usage: mxd.py SERVERS.json OUTDIR READYFILE")
+    if len(sys.argv) not in (4, 5):
+        sys.exit("usage: mxd.py SERVERS.json OUTDIR READYFILE [GOFILE]")
+    if len(sys.argv) == 5:
+        deadline = time.time() + 30
+        while not os.path.exists(sys.argv[4]):
+            if time.time() > deadline:
+                sys.exit("mxd.py: no %s after 30 s" % sys.argv[4])
+            time.sleep(0.01)
     with open(sys.argv[1]) as f:
         servers = json.load(f)
     try:

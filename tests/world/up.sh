@@ -98,6 +98,17 @@ ln -sfn "$D_EXIM" "/etc/netns/$NS/exim-mtasts-test"
 ip netns exec "$NS" sysctl -qw net.ipv4.ip_unprivileged_port_start=0
 lap "namespace"
 
+# --- the servers -------------------------------------------------------------------
+# start NAME CMD... - run CMD in the namespace, in the background, logged
+start() {
+    local name=$1; shift
+    ip netns exec "$NS" "$@" </dev/null >"$D_LOG/$name.log" 2>&1 &
+    echo $! > "$D_PID/$name.pid"
+}
+# the SMTP servers and the TLS-RPT collector (rptd.py in a thread of mxd.py):
+# Python starts while gen.py works, then waits for the files and addresses
+start mxd "$WORLD_PY" "$WORLD_DIR/mxd.py" "$D_MX/servers.json" "$D_MX" "$D_MX/ready" "$D_LOG/go"
+
 wait $gen_pid || { cat "$D_LOG/gen.log" >&2; die "gen.py failed"; }
 . "$RUNDIR/world.vars"
 [ "$RESOLVER_ADDR" = 127.0.0.1 ] || die "resolv.conf names 127.0.0.1, gen.py says $RESOLVER_ADDR"
@@ -106,18 +117,11 @@ wait $gen_pid || { cat "$D_LOG/gen.log" >&2; die "gen.py failed"; }
     for a in $ADDRS; do echo "addr add $a/32 dev lo"; done
 } > "$RUNDIR/ip.batch"
 ip -n "$NS" -batch "$RUNDIR/ip.batch" || die "configuring lo in $NS failed"
+: > "$D_LOG/go"
 lap "files"
 
-# --- start -----------------------------------------------------------------------
-# start NAME CMD... - run CMD in the namespace, in the background, logged
-start() {
-    local name=$1; shift
-    ip netns exec "$NS" "$@" </dev/null >"$D_LOG/$name.log" 2>&1 &
-    echo $! > "$D_PID/$name.pid"
-}
 # the HTTPS and SMTP servers need only files: start them while DNS is signed
-# (mxd.py also runs rptd.py, the TLS-RPT collector, in a thread)
-start mxd "$WORLD_PY" "$WORLD_DIR/mxd.py" "$D_MX/servers.json" "$D_MX" "$D_MX/ready"
+# (mxd.py, started above, waits for $D_LOG/go)
 start nginx nginx -e "$D_NGX/error.log" -p "$D_NGX" -c "$D_NGX/nginx.conf"
 
 # --- DNSSEC: the child zone first, its DS into the parent; insecure unsigned --------
