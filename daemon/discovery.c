@@ -231,22 +231,35 @@ static void fill_txt_set(const dns_answer *a, txt_set *set)
     }
 }
 
-/* keep_candidates - the v=STSv1 records as text, one per line, for explanations */
+/* rec_order - records by content, so that explanations do not depend on RRset order */
+static int rec_order(const void *pa, const void *pb)
+{
+    const txt_rec *a = *(const txt_rec *const *) pa, *b = *(const txt_rec *const *) pb;
+    size_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->txt, b->txt, n);
+
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* keep_candidates - the v=STSv1 records as text, sorted, one per line, for explanations */
 static void keep_candidates(disc_result *r, const txt_set *set)
 {
-    size_t i, o = 0;
+    const txt_rec *cand[TXT_SET_MAX];
+    size_t i, n = 0, o = 0;
 
+    for (i = 0; i < set->n && n < TXT_SET_MAX; i++)
+	if (sts_record_is_candidate(set->rec[i].txt, set->rec[i].len))
+	    cand[n++] = &set->rec[i];
+    qsort(cand, n, sizeof(cand[0]), rec_order);
     r->txt[0] = 0;
-    for (i = 0; i < set->n; i++) {
+    for (i = 0; i < n; i++) {
 	size_t j;
 
-	if (!sts_record_is_candidate(set->rec[i].txt, set->rec[i].len))
-	    continue;
 	if (o && o + 1 < sizeof(r->txt))
 	    r->txt[o++] = '\n';
 	/* records may hold any byte: keep printable ASCII only */
-	for (j = 0; j < set->rec[i].len && o + 1 < sizeof(r->txt); j++) {
-	    unsigned char c = (unsigned char) set->rec[i].txt[j];
+	for (j = 0; j < cand[i]->len && o + 1 < sizeof(r->txt); j++) {
+	    unsigned char c = (unsigned char) cand[i]->txt[j];
 
 	    r->txt[o++] = (c >= 0x20 && c < 0x7f) ? (char) c : '?';
 	}
