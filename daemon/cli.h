@@ -20,9 +20,11 @@ typedef struct cli_command {
 
 int cli_lint_policy(int argc, char **argv);
 int cli_lint_record(int argc, char **argv);
+int cli_check(int argc, char **argv);
 
 #define CLI_COMMANDS \
     {"lint-policy", cli_lint_policy, "check an MTA-STS policy file (RFC 8461 3.2)"}, \
-    {"lint-record", cli_lint_record, "check an _mta-sts or _smtp._tls TXT record"},
+    {"lint-record", cli_lint_record, "check an _mta-sts or _smtp._tls TXT record"}, \
+    {"check", cli_check, "discover, validate and explain a domain's MTA-STS (RFC 8461)"},
 
 #endif

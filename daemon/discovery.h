@@ -12,35 +12,63 @@
  *	                     const char *known_id, disc_cb cb, void *arg);
  *	void discovery_result_free(disc_result *r);
  *	const char *disc_status_name(disc_status s);
- *	const char *dns_sec_name(dns_sec s);
  * DESCRIPTION
  *	A discovery engine lives on one evloop and owns one libunbound
- *	context and one libcurl multi handle. discovery_start() begins work
- *	for a normalised domain and returns at once; cb is called exactly
- *	once, later, from the loop (never from inside discovery_start()),
- *	with a result that the callback owns (discovery_result_free()).
- *	Returns 0, or -1 with nothing started (out of memory).
+ *	context (resolver.c) and one libcurl multi handle (fetch.c).
+ *	discovery_new() checks the configuration keys it uses (resolver,
+ *	trust anchors, connect_to, fetch_allow_address) and returns NULL
+ *	with err when one is wrong.
+ *
+ *	discovery_start() begins work for a normalised domain and returns at
+ *	once; cb is called exactly once, later, from the loop (never from
+ *	inside discovery_start()), with a result that the callback owns
+ *	(discovery_result_free()). Returns 0, or -1 with nothing started
+ *	(out of memory). A name that is not a valid LDH domain gives
+ *	DISC_NO_POLICY (through the callback). Many discoveries may run at
+ *	once on one engine; nothing blocks.
+ *
+ *	discovery_free() cancels every discovery still running: their
+ *	callbacks are not called. It must not be called from inside a
+ *	callback.
  *
  *	flags:
  *	DISC_TXT_ONLY	resolve and judge the TXT record only; no fetch. For
  *			the daemon's id re-check of a cached policy.
  *	DISC_IF_CHANGED	with known_id: fetch only when the TXT id differs
  *			from known_id (status DISC_UNCHANGED otherwise).
- *	DISC_WITH_MX	also resolve the MX set (preference order, implicit
- *			MX when none) and each host's TLSA (_25._tcp) status.
+ *	DISC_WITH_MX	also resolve the MX set (preference order, then name;
+ *			the implicit MX when the domain has no MX record;
+ *			null_mx for RFC 7505) and each host's TLSA (_25._tcp).
+ *			tlsa_usable: the MX answer and the TLSA answer are
+ *			both DNSSEC-validated and one record is usable for
+ *			SMTP (RFC 7672 §3.1: DANE-TA or DANE-EE).
+ *			matches is set for DISC_POLICY results.
  *	DISC_WITH_TLSRPT also resolve and judge the _smtp._tls record.
+ *
+ *	The policy host mta-sts.<domain> is looked up (A and AAAA) through
+ *	the same resolver; addresses the address filter refuses
+ *	(addr_filter.h) are dropped and counted (n_refused_addr); the rest
+ *	go to the fetch (policy_addr). When a connect_to entry or the proxy
+ *	decides where the host is reached, there is no lookup
+ *	(policy_host_routed).
  *
  *	Results (status):
  *	DISC_POLICY	a valid policy was fetched: policy, policy_text, id.
  *	DISC_UNCHANGED	DISC_IF_CHANGED and the TXT id equals known_id.
  *	DISC_TXT_OK	DISC_TXT_ONLY and exactly one valid record: id.
- *	DISC_NO_POLICY	definitive: no record, several, an invalid one
- *			(txt_set says which), or the fetch failed definitively
- *			(status != 200, wrong type, too big, certificate,
- *			invalid body: failure_type says which RFC 8460 type).
- *	DISC_TEMPFAIL	SERVFAIL, timeout or DNSSEC-bogus TXT; a connect
- *			error or timeout of the fetch. reason says which.
- *	Every failure has a plain-words reason for logs and `mtasts check`.
+ *	DISC_NO_POLICY	definitive: no record (NXDOMAIN, NODATA), none,
+ *			several or an invalid one (txt_set says which); the
+ *			policy host has no address or only refused ones; or
+ *			the fetch failed definitively (status != 200, a
+ *			redirect, no TLS 1.2, wrong type, too big,
+ *			certificate, invalid body). failure is then the
+ *			RFC 8460 type and fetch_problem the cause.
+ *	DISC_TEMPFAIL	SERVFAIL, timeout or DNSSEC-bogus TXT; the same for
+ *			the policy host's addresses; a connect error,
+ *			timeout or broken connection of the fetch.
+ *	Every outcome has a plain-words reason for logs and `mtasts check`.
+ *	txt_outcome/txt_sec (and the mx_, tlsrpt_, policy_host_ pairs) keep
+ *	what each lookup ended in and its DNSSEC state.
  */
 #ifndef DISCOVERY_H
 #define DISCOVERY_H
@@ -54,6 +82,8 @@
 
 #include "config.h"
 #include "evloop.h"
+#include "fetch.h"
+#include "resolver.h"
 
 #define DISC_TXT_ONLY     0x01u
 #define DISC_IF_CHANGED   0x02u
@@ -61,7 +91,11 @@
 #define DISC_WITH_TLSRPT  0x08u
 
 #define DISC_MAX_MX 64		/* our limit on MX hosts considered */
+#define DISC_MAX_ADDR 16	/* our limit on policy host addresses */
 #define DISC_REASON_MAX 512
+#define DISC_TXT_MAX 1024
+#define DISC_MAX_WARN 8		/* policy parser warnings kept */
+#define DISC_WARN_MAX 200
 
 typedef enum disc_status {
     DISC_POLICY,
@@ -70,32 +104,6 @@ typedef enum disc_status {
     DISC_NO_POLICY,
     DISC_TEMPFAIL,
 } disc_status;
-
-/* DNSSEC state of an answer (libunbound's secure/bogus flags) */
-typedef enum dns_sec {
-    DNS_SEC_INSECURE,
-    DNS_SEC_SECURE,
-    DNS_SEC_BOGUS,
-} dns_sec;
-
-/* What a DNS query ended in */
-typedef enum dns_outcome {
-    DNS_OK,			/* data */
-    DNS_NXDOMAIN,
-    DNS_NODATA,
-    DNS_SERVFAIL,
-    DNS_TIMEOUT,
-    DNS_BOGUS,			/* validation failed: a failure, never "no record" */
-    DNS_ERROR,			/* local error (libunbound) */
-} dns_outcome;
-
-/* RFC 8460 §4.3 result types the daemon itself can observe while fetching */
-typedef enum tlsrpt_fetch_failure {
-    FETCH_FAIL_NONE = 0,
-    FETCH_FAIL_FETCH_ERROR,	/* sts-policy-fetch-error */
-    FETCH_FAIL_POLICY_INVALID,	/* sts-policy-invalid */
-    FETCH_FAIL_WEBPKI_INVALID,	/* sts-webpki-invalid */
-} tlsrpt_fetch_failure;
 
 typedef struct disc_mx {
     char host[DOMAIN_BUF];
@@ -115,28 +123,45 @@ typedef struct disc_result {
     /* the _mta-sts TXT lookup */
     dns_outcome txt_outcome;
     dns_sec txt_sec;
-    sts_set_result txt_set;
-    char txt[1024];		/* the one candidate record, as found (truncated) */
+    sts_set_result txt_set;	/* meaningful when txt_outcome is ok, nxdomain or nodata */
+    size_t txt_count;		/* records in the TXT RRset */
+    char txt[DISC_TXT_MAX];	/* the v=STSv1 candidates as found, one per line (truncated) */
     char id[STS_ID_MAX + 1];
+
+    /* the policy host mta-sts.<domain> (when the record called for a fetch) */
+    char policy_host[DOMAIN_BUF];
+    int policy_host_routed;	/* connect_to or proxy decides: no lookup of our own */
+    dns_outcome policy_host_outcome;	/* of A and AAAA together (ok: some address) */
+    dns_sec policy_host_sec;	/* secure only when both answers validated */
+    size_t n_policy_addr;	/* addresses handed to libcurl */
+    char policy_addr[DISC_MAX_ADDR][INET6_ADDRSTRLEN];
+    size_t n_refused_addr;	/* addresses the address filter refused */
 
     /* the fetch (when one was made) */
     int fetched;
     long http_status;		/* 0: no HTTP answer */
     char content_type[128];
-    tlsrpt_fetch_failure failure;
-    char *policy_text;		/* the body as fetched (malloc'ed), on DISC_POLICY */
+    char fetch_ip[INET6_ADDRSTRLEN];	/* the address the fetch reached, "" if none */
+    tlsrpt_fetch_failure failure;	/* RFC 8460 type of a fetch failure, else NONE */
+    fetch_problem fetch_problem;	/* what went wrong in a word, FETCH_OK if nothing */
+    char *policy_text;		/* the body as fetched (malloc'ed, NUL added), on DISC_POLICY */
+    size_t policy_len;
     policy policy;		/* parsed, on DISC_POLICY */
+    size_t n_policy_warn;	/* lines the parser ignored, values it adjusted */
+    char policy_warn[DISC_MAX_WARN][DISC_WARN_MAX];	/* the first few, in words */
 
     /* DISC_WITH_MX */
     dns_outcome mx_outcome;
     dns_sec mx_sec;
+    int null_mx;		/* RFC 7505: the domain accepts no mail */
+    size_t n_mx_skipped;	/* MX records that are no usable host name */
     size_t n_mx;
     disc_mx mx[DISC_MAX_MX];
 
     /* DISC_WITH_TLSRPT */
     dns_outcome tlsrpt_outcome;
     dns_sec tlsrpt_sec;
-    tlsrpt_set_result tlsrpt_set;
+    tlsrpt_set_result tlsrpt_set;	/* meaningful when tlsrpt_outcome is ok, nxdomain or nodata */
     tlsrpt_record tlsrpt;
     char tlsrpt_reason[256];
 } disc_result;
@@ -150,8 +175,5 @@ int discovery_start(discovery *d, const char *domain, unsigned flags,
 		    const char *known_id, disc_cb cb, void *arg);
 void discovery_result_free(disc_result *r);
 const char *disc_status_name(disc_status s);
-const char *dns_sec_name(dns_sec s);
-const char *dns_outcome_name(dns_outcome o);
-const char *tlsrpt_fetch_failure_name(tlsrpt_fetch_failure f);
 
 #endif
