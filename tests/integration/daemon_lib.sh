@@ -95,3 +95,18 @@ ask() { $MTCLIENT "$D_SOCK" "$@"; }
 
 # stat_of KEY - one counter from the stats verb
 stat_of() { ask stats | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# world_conf - an mtastsd configuration for the test world, in $D_DIR/world.conf
+# (its DNS through the world's NSD with the world's trust anchor, its CA, and
+# the policy hosts' loopback addresses allowed); sets WORLD_MTASTSD_CONF.
+world_conf() {
+    cat > "$D_DIR/world.conf" <<EOC
+unbound_config = $WORLD_UNBOUND_CONF
+root_anchor_file =
+ca_file = $WORLD_CA_FILE
+fetch_allow_address = 127.0.0.0/8
+dns_timeout = 3s
+fetch_timeout = 10s
+EOC
+    WORLD_MTASTSD_CONF=$D_DIR/world.conf
+}

@@ -11,6 +11,9 @@
   mtclient.py SOCKET --abuse          the abuse scenario (see abuse())
   mtclient.py SOCKET --herd N LINE    N connections at once each send LINE;
                                       prints a count of each answer
+  mtclient.py SOCKET --burst LINE...  one connection per LINE, all at once;
+                                      prints "LINE => ANSWER" as answers come
+                                      (flushed; "<lost>" when the daemon dies)
 """
 import os
 import resource
@@ -161,6 +164,33 @@ def herd(path, n, line):
         print("%s=%d" % (k, counts[k]))
 
 
+def burst(path, lines):
+    socks = []
+    for l in lines:
+        s = connect(path, 30.0)
+        s.sendall(l.encode() + b"\n")
+        socks.append((l, s))
+    pending = dict((s.fileno(), (l, s, b"")) for l, s in socks)
+    while pending:
+        r, _, _ = select.select([v[1] for v in pending.values()], [], [], 30)
+        if not r:
+            break
+        for s in r:
+            l, _, data = pending[s.fileno()]
+            try:
+                chunk = s.recv(4096)
+            except OSError:
+                chunk = b""
+            data += chunk
+            if not chunk or b"\n" in data:
+                ans = data.split(b"\n")[0].decode("latin-1") if b"\n" in data else "<lost>"
+                print("%s => %s" % (l, ans), flush=True)
+                del pending[s.fileno()]
+                s.close()
+            else:
+                pending[s.fileno()] = (l, s, data)
+
+
 def main():
     if len(sys.argv) < 3:
         raise SystemExit(__doc__)
@@ -171,6 +201,8 @@ def main():
         raw(path, sys.argv[3])
     elif what == "--abuse":
         abuse(path)
+    elif what == "--burst":
+        burst(path, sys.argv[3:])
     elif what == "--herd":
         herd(path, int(sys.argv[3]), sys.argv[4])
     else:
