@@ -42,7 +42,7 @@ daemon_launch() {
     fi
     cmd+=(-o "socket=$D_SOCK" -o "state_dir=$D_DIR/state" "${D_ARGS[@]}")
     if [ "$D_NETNS" = 1 ]; then
-        "$D_TOP/tests/world/exec.sh" "${cmd[@]}" >>"$D_LOG" 2>&1 &
+        "${WORLD_EXEC_SH:-$D_TOP/tests/world/exec.sh}" "${cmd[@]}" >>"$D_LOG" 2>&1 &
     else
         "${cmd[@]}" >>"$D_LOG" 2>&1 &
     fi
