@@ -40,9 +40,12 @@ say() { echo "world: $*" >&2; }
 lap() { ms_since "$started"; say "$MS ms: $*"; }
 # ms_since T0 - set MS to the milliseconds since T0 (an EPOCHREALTIME value)
 ms_since() { local a=${EPOCHREALTIME/./} b=${1/./}; MS=$(( (a - b) / 1000 )); }
-# nap - sleep 20 ms without forking sleep(1) (read times out on a silent fd)
-exec {NAP_FD}<> <(:)
-nap() { read -r -t 0.02 -u "$NAP_FD" _ || :; }
+# nap - sleep 20 ms without forking sleep(1): read times out on a silent
+# pipe (opened once every server has started, so that none inherits it)
+nap() {
+    [ -n "${NAP_FD:-}" ] || exec {NAP_FD}<> <(:)
+    read -r -t 0.02 -u "$NAP_FD" _ || :
+}
 die() { say "error: $*"; exit 1; }
 
 # world_is_up - the namespace exists and every recorded server is alive
