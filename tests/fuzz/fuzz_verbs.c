@@ -195,9 +195,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    quiet = 0;
 	while ((n = read(client, in + got, sizeof(in) - 1 - got)) > 0) {
 	    got += (size_t) n;
-	    if (got > sizeof(in) / 2) {
-		in[got] = 0;
-		got = 0;
+	    if (got > sizeof(in) / 2) {	/* keep only the partial last line */
+		char *nl = memrchr(in, '\n', got);
+
+		if (nl) {
+		    size_t keep = got - (size_t) (nl + 1 - in);
+
+		    memmove(in, nl + 1, keep);
+		    got = keep;
+		} else
+		    got = 0;
 	    }
 	}
 	if (n == 0) {			/* closed by the server (e.g. a long line) */
