@@ -11,7 +11,7 @@ dns-root-data ca-certificates openssl
 nsd ldnsutils unbound bind9-dnsutils
 nginx-light libnginx-mod-http-echo
 swaks libnet-ssleay-perl python3-aiosmtpd exim4-daemon-heavy
-iproute2 valgrind dpkg-dev
+iproute2 valgrind dpkg-dev python3-dkim
 "
 
 missing=""
