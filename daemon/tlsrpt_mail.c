@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include <opendkim/dkim.h>
+#include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "buf.h"
 #include "mt_err.h"
@@ -80,6 +82,20 @@ static int dkim_sign_message(const tlsrpt_mail_opts *o, buf *msg, size_t start, 
     if (!header_safe(o->dkim_selector) || !header_safe(o->dkim_domain)) {
 	mt_err_set(err, 0, 0, NULL, "dkim: dkim_selector and dkim_domain must be set");
 	return -1;
+    }
+    /* libopendkim leaks on a key it cannot read: check it with OpenSSL first */
+    {
+	BIO *b = BIO_new_mem_buf(o->dkim_key, -1);
+	EVP_PKEY *pk = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+	int rsa = pk && EVP_PKEY_base_id(pk) == EVP_PKEY_RSA;
+
+	EVP_PKEY_free(pk);
+	BIO_free(b);
+	if (!rsa) {
+	    mt_err_set(err, 0, 0, "RFC 6376 §3.3", "dkim: dkim_key_file is not a PEM RSA "
+		       "private key");
+	    return -1;
+	}
     }
     if ((lib = dkim_init(NULL, NULL)) == NULL) {
 	mt_err_set(err, 0, 0, NULL, "dkim: cannot initialise libopendkim");
