@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include <jansson.h>
+#include <openssl/sha.h>
 #include <zlib.h>
 
 #include "buf.h"
@@ -187,29 +187,31 @@ char *tlsrpt_report_json(const tlsrpt_data *d, const tlsrpt_report_meta *m, mt_e
     return NULL;
 }
 
-/* tlsrpt_report_id_new - a fresh unique report id "YYYYMMDDhex16@submitter" */
-int tlsrpt_report_id_new(uint32_t day, const char *submitter, char *out, size_t outsz)
+/* tlsrpt_report_id - the report id of a domain's day: "YYYYMMDD<hex16>@submitter" */
+int tlsrpt_report_id(uint32_t day, const char *domain, const char *submitter, char *out,
+		     size_t outsz)
 {
-    unsigned char rnd[8];
+    unsigned char md[SHA256_DIGEST_LENGTH];
     char date[TLSRPT_DAY_BUF], ymd[9];
-    size_t i, got = 0;
+    buf in = {0};
+    size_t i;
     int n;
 
-    while (got < sizeof(rnd)) {
-	ssize_t r = getrandom(rnd + got, sizeof(rnd) - got, 0);
-
-	if (r <= 0)
-	    return -1;
-	got += (size_t) r;
+    /* one report per submitter, domain and day: the id names exactly that */
+    if (buf_printf(&in, "%u", (unsigned) day) < 0 || buf_append(&in, "", 1) < 0
+	|| buf_append(&in, domain, strlen(domain) + 1) < 0 || buf_puts(&in, submitter) < 0) {
+	buf_free(&in);
+	return -1;
     }
+    SHA256((const unsigned char *) in.data, in.len, md);
+    buf_free(&in);
     tlsrpt_day_format(day, date);
-    /* "YYYY-MM-DD" -> "YYYYMMDD" */
     for (i = 0, n = 0; date[i] && n < 8; i++)
 	if (date[i] != '-')
 	    ymd[n++] = date[i];
     ymd[n] = 0;
     n = snprintf(out, outsz, "%s%02x%02x%02x%02x%02x%02x%02x%02x@%s", ymd,
-		 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7], submitter);
+		 md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7], submitter);
     return n < 0 || (size_t) n >= outsz ? -1 : 0;
 }
 

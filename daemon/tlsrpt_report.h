@@ -8,8 +8,8 @@
  *
  *	char *tlsrpt_report_json(const tlsrpt_data *d,
  *	                         const tlsrpt_report_meta *m, mt_err *err);
- *	int  tlsrpt_report_id_new(uint32_t day, const char *submitter,
- *	                          char *out, size_t outsz);
+ *	int  tlsrpt_report_id(uint32_t day, const char *domain,
+ *	                      const char *submitter, char *out, size_t outsz);
  *	int  tlsrpt_report_filename(const char *submitter, const char *domain,
  *	                            uint32_t day, const char *report_id,
  *	                            char *out, size_t outsz);
@@ -34,10 +34,13 @@
  *	and mx-host are left out for no-policy-found. Returns the compact
  *	JSON text (malloc'ed, the caller frees it), or NULL with err.
  *
- *	tlsrpt_report_id_new() makes a new report id "<local>@<submitter>"
- *	where local is the day (YYYYMMDD) and 16 random hex digits: unique
- *	(§4.4), of the msg-id form the Subject wants (§5.3), and its local
- *	part is the unique-id of the file name (letters and digits, §5.1).
+ *	tlsrpt_report_id() gives the report id "<local>@<submitter>" of a
+ *	domain's day, where local is the day (YYYYMMDD) and 16 hex digits
+ *	of a SHA-256 of day, domain and submitter: unique (§4.4: we build
+ *	one report per submitter, domain and day), stable (a resent report,
+ *	and `mtasts report show` before it is built, carry the same id), of
+ *	the msg-id form the Subject wants (§5.3), and its local part is the
+ *	unique-id of the file name (letters and digits, §5.1).
  *	tlsrpt_report_filename() writes the §5.1 name
  *	"<submitter>!<policy-domain>!<begin>!<end>!<unique-id>.json.gz".
  *	Both return 0, or -1 when out is too small.
@@ -99,7 +102,8 @@ typedef struct tlsrpt_report_meta {
 } tlsrpt_report_meta;
 
 char *tlsrpt_report_json(const tlsrpt_data *d, const tlsrpt_report_meta *m, mt_err *err);
-int tlsrpt_report_id_new(uint32_t day, const char *submitter, char *out, size_t outsz);
+int tlsrpt_report_id(uint32_t day, const char *domain, const char *submitter, char *out,
+		     size_t outsz);
 int tlsrpt_report_filename(const char *submitter, const char *domain, uint32_t day,
 			   const char *report_id, char *out, size_t outsz);
 int tlsrpt_gzip(const void *data, size_t len, buf *out, mt_err *err);

@@ -170,7 +170,7 @@ static void filename_is_section_5_1(void)
     char id[TLSRPT_REPORT_ID_MAX], name[TLSRPT_FILENAME_MAX], *at;
     size_t i;
 
-    T_EQ_INT(tlsrpt_report_id_new(DAY, "mail.sender.test", id, sizeof(id)), 0);
+    T_EQ_INT(tlsrpt_report_id(DAY, "example.test", "mail.sender.test", id, sizeof(id)), 0);
     T_ASSERT(strncmp(id, "20231209", 8) == 0);
     at = strchr(id, '@');
     T_ASSERT(at && at - id == 24);
@@ -183,12 +183,16 @@ static void filename_is_section_5_1(void)
     T_EQ_STR(name, "mail.sender.test!example.test!1702080000!1702166399!"
 	     "20231209abcdef0123456789.json.gz");
     T_EQ_INT(tlsrpt_report_filename("s", "d", DAY, "x", name, 10), -1);
-    /* two ids are never the same */
+    /* another domain or day: another id; the same: the same id (§4.4) */
     {
 	char id2[TLSRPT_REPORT_ID_MAX];
 
-	T_EQ_INT(tlsrpt_report_id_new(DAY, "mail.sender.test", id2, sizeof(id2)), 0);
+	T_EQ_INT(tlsrpt_report_id(DAY, "example.tesu", "mail.sender.test", id2, sizeof(id2)), 0);
 	T_ASSERT(strcmp(id, id2) != 0);
+	T_EQ_INT(tlsrpt_report_id(DAY + 1, "example.test", "mail.sender.test", id2, sizeof(id2)), 0);
+	T_ASSERT(strcmp(id + 8, id2 + 8) != 0);
+	T_EQ_INT(tlsrpt_report_id(DAY, "example.test", "mail.sender.test", id2, sizeof(id2)), 0);
+	T_EQ_STR(id, id2);
     }
 }
 
