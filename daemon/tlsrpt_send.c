@@ -772,6 +772,11 @@ typedef struct run_ctx {
     tlsrpt_sender *s;
     int64_t now;
     int started;
+    size_t n;
+    struct run_key {
+	uint32_t day;
+	char *domain;
+    } *keys;
 } run_ctx;
 
 /* run_entry - start the due deliveries of one entry */
@@ -812,17 +817,50 @@ static int run_entry(const tlsrpt_outbox_entry *e, void *arg)
     return 0;
 }
 
+/* due_key - remember an entry with a due delivery (inside the list's transaction) */
+static int due_key(const tlsrpt_outbox_entry *e, void *arg)
+{
+    run_ctx *r = arg;
+    struct run_key *nk;
+    size_t i;
+
+    for (i = 0; i < e->n_rua; i++)
+	if (e->rua[i].state == TLSRPT_PENDING && e->rua[i].next <= r->now)
+	    break;
+    if (i == e->n_rua)
+	return 0;
+    if ((nk = realloc(r->keys, (r->n + 1) * sizeof(*nk))) == NULL)
+	return 1;
+    r->keys = nk;
+    if ((nk[r->n].domain = strdup(e->domain)) == NULL)
+	return 1;
+    nk[r->n++].day = e->day;
+    return 0;
+}
+
 /* tlsrpt_sender_run - start every due delivery */
 int tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, tlsrpt_run_cb done, void *arg)
 {
-    run_ctx r = {s, now, 0};
+    run_ctx r = {s, now, 0, 0, NULL};
+    tlsrpt_outbox_entry e;
     mt_err err;
+    size_t i;
 
     s->run_sent = s->run_failed = 0;
     s->done = NULL;
     s->run_open++;		/* a guard: job_end() may run inside */
-    if (tlsrpt_outbox_list(s, 0, run_entry, &r, &err) < 0)
+    /* LMDB: one transaction per thread at a time, so first the keys, then
+     * each entry in its own read, and the deliveries with none open */
+    if (tlsrpt_outbox_list(s, 0, due_key, &r, &err) < 0)
 	log_msg(LOG_ERR, "tlsrpt: %s", err.msg);
+    for (i = 0; i < r.n; i++) {
+	if (tlsrpt_outbox_get(s, r.keys[i].day, r.keys[i].domain, &e, &err) == 1) {
+	    run_entry(&e, &r);
+	    tlsrpt_outbox_entry_free(&e);
+	}
+	free(r.keys[i].domain);
+    }
+    free(r.keys);
     s->run_open--;
     if (s->run_open == 0) {
 	if (done)

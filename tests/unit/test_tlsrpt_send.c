@@ -335,6 +335,7 @@ static void prune_keeps_pending(void)
 
 int main(void)
 {
+    atexit(stop_sink);		/* even when a check aborts */
     if (setup() < 0 || start_sink(0) < 0) {
 	printf("FAIL: setup: cannot make the test directory, keys or HTTPS sink\n");
 	stop_sink();
