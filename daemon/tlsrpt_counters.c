@@ -66,6 +66,7 @@ struct tlsrpt_counters {
     htab deltas;		/* counter key -> pending count */
     htab interned;		/* kind + blob -> id */
     uint32_t next_id;
+    buf scratch;		/* the blob being interned: no malloc per result */
     evloop *loop;
     uint64_t interval_ms;
     ev_timer *timer;
@@ -249,6 +250,7 @@ void tlsrpt_counters_close(tlsrpt_counters *c)
 	log_msg(LOG_ERR, "tlsrpt: counts lost at shutdown: %s", err.msg);
     ht_free(&c->deltas);
     ht_free(&c->interned);
+    buf_free(&c->scratch);
     free(c);
 }
 
@@ -314,7 +316,7 @@ int tlsrpt_counters_add(tlsrpt_counters *c, const tlsrpt_result *r, uint64_t n)
     unsigned char key[KEY_MAX];
     size_t dlen, klen;
     uint32_t pid, did = 0;
-    buf b = {0};
+    buf b = c->scratch;
     hent *e;
     uint64_t h;
     int rc = -1;
@@ -324,6 +326,7 @@ int tlsrpt_counters_add(tlsrpt_counters *c, const tlsrpt_result *r, uint64_t n)
 	|| r->policy_type < 0 || r->policy_type >= TLSRPT_POLICY_COUNT || r->when < 0)
 	return -1;
     /* the applied policy */
+    buf_reset(&b);
     if (buf_putc(&b, KIND_POLICY) < 0 || buf_putc(&b, (int) r->policy_type) < 0
 	|| (r->policy_type != TLSRPT_POLICY_NONE
 	    ? buf_puts(&b, r->policy_string ? r->policy_string : "") < 0 || buf_putc(&b, 0) < 0
@@ -362,7 +365,8 @@ int tlsrpt_counters_add(tlsrpt_counters *c, const tlsrpt_result *r, uint64_t n)
     }
     arm(c);
   out:
-    buf_free(&b);
+    buf_reset(&b);
+    c->scratch = b;		/* kept for the next result */
     return rc;
 }
 
