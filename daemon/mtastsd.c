@@ -45,6 +45,7 @@
 #include "policy_cache.h"
 #include "server.h"
 #include "store.h"
+#include "tlsrpt.h"
 #include "verbs.h"
 
 #define DRAIN_GRACE_MS 1000	/* beyond answer_deadline, for the last writes */
@@ -60,6 +61,7 @@ typedef struct daemon_state {
     server *srv;
     verbs *verbs;
     policy_cache *pc;
+    tlsrpt *tr;			/* TLS-RPT: counters, reports (tlsrpt.c) */
     discovery *disc;
     store *st;
     int sigfd;
@@ -426,6 +428,10 @@ int main(int argc, char **argv)
     be = pc_backend_discovery(d.disc);
     if ((d.pc = pc_new(d.loop, &d.cfg, d.st, &be, &err)) == NULL)
 	return fatal(&d, err.msg);
+    if ((d.tr = tlsrpt_new(d.loop, &d.cfg, d.st, d.pc, d.disc, &err)) == NULL)
+	return fatal(&d, err.msg);
+    pc_set_failure_hook(d.pc, tlsrpt_on_fetch_failure, d.tr);
+    venv.tr = d.tr;
     venv.cfg = &d.cfg;
     venv.pc = d.pc;
     venv.st = d.st;
@@ -462,6 +468,7 @@ int main(int argc, char **argv)
     server_free(d.srv);
     discovery_free(d.disc);		/* no callbacks after this */
     pc_free(d.pc);			/* commits last-use times */
+    tlsrpt_free(d.tr);			/* commits pending TLS-RPT counts */
     verbs_free(d.verbs);
     store_close(d.st);
     evloop_unwatch(d.loop, d.sigfd);

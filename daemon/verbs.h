@@ -75,6 +75,7 @@ typedef struct verbs_env {
     policy_cache *pc;
     store *st;
     evloop *loop;
+    struct tlsrpt *tr;			/* TLS-RPT verbs (tlsrpt.h), or NULL */
 } verbs_env;
 
 verbs *verbs_new(const verbs_env *env);

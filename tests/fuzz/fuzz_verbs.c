@@ -141,7 +141,7 @@ static void setup(void)
     char dir[] = "/tmp/fuzz_verbs.XXXXXX";
     pc_backend be = {fake_start, result_free, NULL};
     srv_limits lim = {64, 1024, 60000, 0, 0};
-    verbs_env env;
+    verbs_env env = {0};
     mt_err err;
     int fd;
 
