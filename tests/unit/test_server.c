@@ -115,7 +115,7 @@ static int collect(int fd, char *out, size_t outsz, size_t want, int *eof)
 
     *eof = 0;
     for (i = 0; i < 400 && got < want && !*eof; i++) {
-	ssize_t n;
+	ssize_t n = -1;
 
 	evloop_run_once(loop, 5);
 	while (got < outsz - 1 && (n = read(fd, out + got, outsz - 1 - got)) != 0) {
