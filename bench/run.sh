@@ -101,27 +101,32 @@ first=$(head -n 1 "$DOMAINS")
 # Each server: socket, loadgen framing arguments, expected answer prefix.
 declare -A SOCK ARGS PID CMDLINE
 
-# --- mtastsd: seeded store, answers from memory
+# --- mtastsd: store seeded offline (mtasts cache import), answers from memory
 start_mtastsd() {
-    local conf=$RUN/mtastsd.conf state=$RUN/mtastsd-state
+    local conf=$RUN/mtastsd.conf
     [ -x "$BUILD/mtastsd" ] && [ -x "$BUILD/mtasts" ] || die "no $BUILD/mtastsd: make first"
     cat > "$conf" <<EOF
 socket = $RUN/mtastsd.sock
-state_dir = $state
-pid_file = $RUN/mtastsd.pid
-user =
+state_dir = $RUN/mtastsd-state
 txt_recheck_interval = 1d
 tlsrpt = no
 EOF
-    "$BUILD/bench/seedgen" -n "$BENCH_DOMAINS" -f "$DOMAINS" > "$RUN/policies.seed"
-    "$BUILD/mtasts" -c "$conf" cache import "$RUN/policies.seed" >"$RUN/import.log" 2>&1 \
+    bench/policies.sh "$DOMAINS" > "$RUN/policies.jsonl"
+    "$BUILD/mtasts" cache import "$RUN/policies.jsonl" -c "$conf" >"$RUN/import.log" 2>&1 \
 	|| die "mtasts cache import failed: $(tail -n 5 "$RUN/import.log")"
     isolated "$BUILD/mtastsd" -f -c "$conf" > "$RUN/mtastsd.log" 2>&1 &
     PID[mtastsd]=$!; PIDS+=($!)
     SOCK[mtastsd]=$RUN/mtastsd.sock
     ARGS[mtastsd]="-m line -r 'policy %s' -e ok"
-    CMDLINE[mtastsd]="mtastsd -f -c mtastsd.conf   # after: mtasts -c mtastsd.conf cache import policies.seed"
+    CMDLINE[mtastsd]="mtastsd -f -c mtastsd.conf   # after: bench/policies.sh domains | mtasts cache import - -c mtastsd.conf"
     wait_ready mtastsd "${SOCK[mtastsd]}" "${PID[mtastsd]}" -m line -r 'policy %s' -e ok -D "$first"
+}
+
+# answer_of SOCKET REQUEST - the raw answer line of a line-protocol server
+answer_of() {
+    $PY -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode() + b"\n")
+print(s.makefile().readline().rstrip("\n"))' "$1" "$2"
 }
 
 # --- the do-nothing server, with the bytes of the real answers
@@ -161,8 +166,7 @@ want() { [[ " $BENCH_SERVERS " == *" $1 "* ]]; }
 mtastsd_answer="ok mode=enforce max_age=604800 mx=mx1.$first,mx2.$first"
 if want mtastsd; then
     start_mtastsd
-    mtastsd_answer=$("$BUILD/mtasts" -c "$RUN/mtastsd.conf" query "$first" 2>/dev/null | head -n 1 || true)
-    [ -n "$mtastsd_answer" ] || mtastsd_answer="ok mode=enforce max_age=604800 mx=mx1.$first,mx2.$first"
+    mtastsd_answer=$(answer_of "${SOCK[mtastsd]}" "policy $first")
 fi
 want null-line && start_null null-line line "$mtastsd_answer"
 want null-socketmap && start_null null-socketmap socketmap "$(peer_answer "$first")"

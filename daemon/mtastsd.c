@@ -42,6 +42,7 @@
 #include "log.h"
 #include "notify.h"
 #include "policy_cache.h"
+#include "refresh.h"
 #include "server.h"
 #include "store.h"
 #include "verbs.h"
@@ -59,6 +60,7 @@ typedef struct daemon_state {
     server *srv;
     verbs *verbs;
     policy_cache *pc;
+    refresh *rf;
     discovery *disc;
     store *st;
     int sigfd;
@@ -212,6 +214,7 @@ static void reload(daemon_state *d)
     d->cfg.refresh_max_interval_ms = n.refresh_max_interval_ms;
     d->cfg.refresh_min_interval_ms = n.refresh_min_interval_ms;
     d->cfg.min_cache_lifetime_ms = n.min_cache_lifetime_ms;
+    d->cfg.refresh_jitter_percent = n.refresh_jitter_percent;
     log_open("mtastsd", d->foreground, d->cfg.log_debug);
     if (strcmp(n.socket, d->cfg.socket) != 0 || strcmp(n.state_dir, d->cfg.state_dir) != 0
 	|| n.max_clients != d->cfg.max_clients || n.socket_mode != d->cfg.socket_mode)
@@ -404,10 +407,13 @@ int main(int argc, char **argv)
     be = pc_backend_discovery(d.disc);
     if ((d.pc = pc_new(d.loop, &d.cfg, d.st, &be, &err)) == NULL)
 	return fatal(&d, err.msg);
+    if ((d.rf = refresh_new(d.loop, &d.cfg, d.st, d.pc, &err)) == NULL)
+	return fatal(&d, err.msg);
     venv.cfg = &d.cfg;
     venv.pc = d.pc;
     venv.st = d.st;
     venv.loop = d.loop;
+    venv.rf = d.rf;
     if ((d.verbs = verbs_new(&venv)) == NULL)
 	return fatal(&d, "out of memory");
     memset(&lim, 0, sizeof(lim));
@@ -438,6 +444,7 @@ int main(int argc, char **argv)
     if (d.watchdog)
 	evloop_timer_cancel(d.loop, d.watchdog);
     server_free(d.srv);
+    refresh_free(d.rf);
     discovery_free(d.disc);		/* no callbacks after this */
     pc_free(d.pc);			/* commits last-use times */
     verbs_free(d.verbs);

@@ -617,6 +617,19 @@ static srv_result do_stats(verbs *v, buf *out)
     P("clients_refused", c.refused);
     P("clients_idle_closed", c.idle_closed);
     P("lines_too_long", c.too_long);
+    if (v->env.rf) {
+	refresh_stats r;
+
+	refresh_get_stats(v->env.rf, &r);
+	P("refresh_started", r.started);
+	P("refresh_same", r.same);
+	P("refresh_replaced", r.replaced);
+	P("refresh_failed", r.failed);
+	P("refresh_running", r.running);
+	P("refresh_deferred_busy", r.deferred_busy);
+	P("refresh_deferred_host", r.deferred_host);
+	P("refresh_scan_us", r.scan_ns / 1000);
+    }
 #undef P
     buf_putc(out, '\n');
     return SRV_DONE;
