@@ -11,18 +11,21 @@
 #   null-socketmap  bench/nullserver, socketmap framing, the peer's answer bytes
 #   peer-sqlite     Debian's mta-sts-daemon as shipped (sqlite cache, uvloop)
 #   peer-internal   the same with its in-memory cache (its fastest setting)
-# then runs bench/loadgen against each at BENCH_CONNS connections, the
-# servers interleaved, BENCH_ROUNDS times, and writes the medians with
-# ratios into BENCHMARKS.md (between the "bench:lookups" markers). With
-# BENCH_SCALE=1 (the default) it then runs bench/scale.sh, which fills
-# the "bench:scale" part.
+# then runs bench/loadgen against each at BENCH_CONNS connections:
+# BENCH_ROUNDS rounds, and in each round, for each connection count,
+# every server in turn for BENCH_SECONDS, so the servers compared in a
+# ratio ran seconds apart (the machine is shared, its load drifts).
+# BENCHMARKS.md gets the medians and the median of the per-round ratios
+# (between the "bench:lookups" markers). With BENCH_SCALE=1 (the
+# default) it then runs bench/scale.sh, which fills "bench:scale".
 #
 # Every server runs in a network namespace of its own without any
 # interface but loopback (unshare -n), and the peer's cache is marked
-# fresh for a year, so no lookup can leave the machine.
+# fresh for a year, so no lookup can leave the machine. Servers run on
+# CPU 0 and the client on CPU 1 (BENCH_PIN=0 to let the kernel choose).
 #
 # Environment (defaults): BENCH_DOMAINS (1000), BENCH_CONNS ("1 8 32 128"),
-# BENCH_SECONDS (5), BENCH_WARMUP (1), BENCH_ROUNDS (3),
+# BENCH_SECONDS (2), BENCH_WARMUP (0.5), BENCH_ROUNDS (7), BENCH_PIN (1),
 # BENCH_SERVERS (all five above), BENCH_SCALE (1), BENCH_OUT (BENCHMARKS.md).
 set -euo pipefail
 BUILD=${1:-build}
@@ -32,11 +35,12 @@ BUILD=$(cd "$BUILD" && pwd)
 
 BENCH_DOMAINS=${BENCH_DOMAINS:-1000}
 BENCH_CONNS=${BENCH_CONNS:-1 8 32 128}
-BENCH_SECONDS=${BENCH_SECONDS:-5}
-BENCH_WARMUP=${BENCH_WARMUP:-1}
-BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+BENCH_SECONDS=${BENCH_SECONDS:-2}
+BENCH_WARMUP=${BENCH_WARMUP:-0.5}
+BENCH_ROUNDS=${BENCH_ROUNDS:-7}
 BENCH_SERVERS=${BENCH_SERVERS:-null-line mtastsd null-socketmap peer-sqlite peer-internal}
 BENCH_SCALE=${BENCH_SCALE:-1}
+BENCH_PIN=${BENCH_PIN:-1}
 BENCH_OUT=${BENCH_OUT:-$top/BENCHMARKS.md}
 PY=/usr/bin/python3		# Debian's python: the peer's modules live there
 
@@ -69,13 +73,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# isolated CMD... - become CMD, without network access beyond its own
-# loopback; called in a background subshell, so the PID seen is CMD's
+# Servers on CPU 0, the client on CPU 1 (BENCH_PIN=0: let the kernel
+# place them): on a shared machine this keeps each server's conditions
+# alike, and the CPU time per request comparable.
+SERVER_CPU=() CLIENT_CPU=()
+if [ "$BENCH_PIN" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+    SERVER_CPU=(taskset -c 0) CLIENT_CPU=(taskset -c 1)
+fi
+
+# isolated CMD... - become CMD on the servers' CPU, without network access
+# beyond its own loopback; called in a background subshell, so the PID
+# seen is CMD's
 isolated() {
     if [ "$(id -u)" -eq 0 ]; then
-	exec unshare -n -- "$@"
+	exec "${SERVER_CPU[@]}" unshare -n -- "$@"
     else
-	exec unshare -rn -- "$@"
+	exec "${SERVER_CPU[@]}" unshare -rn -- "$@"
     fi
 }
 (isolated true) 2>/dev/null || die "unshare -n does not work here (need root or user namespaces)"
@@ -132,7 +145,8 @@ print(s.makefile().readline().rstrip("\n"))' "$1" "$2"
 # --- the do-nothing server, with the bytes of the real answers
 start_null() {
     local name=$1 framing=$2 answer=$3
-    "$BUILD/bench/nullserver" -u "$RUN/$name.sock" -m "$framing" -a "$answer" > "$RUN/$name.log" 2>&1 &
+    "${SERVER_CPU[@]}" "$BUILD/bench/nullserver" -u "$RUN/$name.sock" -m "$framing" -a "$answer" \
+	> "$RUN/$name.log" 2>&1 &
     PID[$name]=$!; PIDS+=($!)
     SOCK[$name]=$RUN/$name.sock
     ARGS[$name]="-m $framing"
@@ -179,7 +193,7 @@ for round in $(seq 1 "$BENCH_ROUNDS"); do
     for c in $BENCH_CONNS; do
 	for s in $BENCH_SERVERS; do
 	    say "round $round/$BENCH_ROUNDS, $c connection(s), $s"
-	    out=$(eval "\"$BUILD/bench/loadgen\" -u \"${SOCK[$s]}\" -f \"$DOMAINS\" -c $c \
+	    out=$(eval "${CLIENT_CPU[*]} \"$BUILD/bench/loadgen\" -u \"${SOCK[$s]}\" -f \"$DOMAINS\" -c $c \
 		-d $BENCH_SECONDS -w $BENCH_WARMUP -P ${PID[$s]} -k ${ARGS[$s]}") \
 		|| die "loadgen against $s failed: $out"
 	    echo "server=$s round=$round $out" >> "$RESULTS"
@@ -190,9 +204,9 @@ done
 {
     for s in $BENCH_SERVERS; do
 	echo "cmd $s ${CMDLINE[$s]}"
-	echo "cmd-loadgen $s loadgen -u $s.sock -f domains -c CONNS -d $BENCH_SECONDS -w $BENCH_WARMUP -P PID -k ${ARGS[$s]}"
+	echo "cmd-loadgen $s ${CLIENT_CPU[*]:+${CLIENT_CPU[*]} }loadgen -u $s.sock -f domains -c CONNS -d $BENCH_SECONDS -w $BENCH_WARMUP -P PID -k ${ARGS[$s]}"
     done
-    echo "env BENCH_DOMAINS=$BENCH_DOMAINS BENCH_SECONDS=$BENCH_SECONDS BENCH_WARMUP=$BENCH_WARMUP BENCH_ROUNDS=$BENCH_ROUNDS"
+    echo "env BENCH_DOMAINS=$BENCH_DOMAINS BENCH_SECONDS=$BENCH_SECONDS BENCH_WARMUP=$BENCH_WARMUP BENCH_ROUNDS=$BENCH_ROUNDS BENCH_PIN=$BENCH_PIN (servers: ${SERVER_CPU[*]:-any CPU}; client: ${CLIENT_CPU[*]:-any CPU})"
 } > "$RUN/commands"
 $PY bench/report.py lookups "$RESULTS" "$RUN/commands" "$BENCH_OUT"
 say "results in $BENCH_OUT"
