@@ -640,6 +640,7 @@ static srv_result do_stats(verbs *v, buf *out)
 	P("refresh_running", r.running);
 	P("refresh_deferred_busy", r.deferred_busy);
 	P("refresh_deferred_host", r.deferred_host);
+	P("refresh_ticks", r.ticks);
 	P("refresh_scan_us", r.scan_ns / 1000);
     }
 #undef P
