@@ -28,7 +28,8 @@ typedef struct batch {
     size_t n;
     char (*domain)[DOMAIN_BUF];
     store_rec *rec;
-    store_put_item *items;
+    const char **domains;		/* store_put_many()'s arguments */
+    const store_rec **recs;
 } batch;
 
 /* id_valid - RFC 8461 §3.1: sts-id = 1*32(ALPHA / DIGIT) */
@@ -61,10 +62,10 @@ static int flush(store *st, batch *b, mt_err *err)
     int rc;
 
     for (i = 0; i < b->n; i++) {
-	b->items[i].domain = b->domain[i];
-	b->items[i].rec = &b->rec[i];
+	b->domains[i] = b->domain[i];
+	b->recs[i] = &b->rec[i];
     }
-    rc = b->n ? store_put_many(st, b->items, b->n, err) : 0;
+    rc = b->n ? store_put_many(st, b->domains, b->recs, b->n, err) : 0;
     drop(b);
     return rc;
 }
@@ -161,8 +162,9 @@ int cache_import(store *st, const mtasts_config *cfg, FILE *in, const char *name
     memset(stats, 0, sizeof(*stats));
     b.domain = calloc(CACHE_IMPORT_BATCH, sizeof(*b.domain));
     b.rec = calloc(CACHE_IMPORT_BATCH, sizeof(*b.rec));
-    b.items = calloc(CACHE_IMPORT_BATCH, sizeof(*b.items));
-    if (!b.domain || !b.rec || !b.items) {
+    b.domains = calloc(CACHE_IMPORT_BATCH, sizeof(*b.domains));
+    b.recs = calloc(CACHE_IMPORT_BATCH, sizeof(*b.recs));
+    if (!b.domain || !b.rec || !b.domains || !b.recs) {
 	mt_err_set(err, 0, 0, NULL, "import: out of memory");
 	rc = -1;
 	goto done;
@@ -219,6 +221,7 @@ done:
     free(line);
     free(b.domain);
     free(b.rec);
-    free(b.items);
+    free(b.domains);
+    free(b.recs);
     return rc;
 }

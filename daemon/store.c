@@ -681,51 +681,6 @@ int store_touch(store *s, const store_touch_item *items, size_t n, mt_err *err)
     return 0;
 }
 
-/* store_put_many - write many records in one transaction (imports) */
-int store_put_many(store *s, const store_put_item *items, size_t n, mt_err *err)
-{
-    buf val = {0};
-    MDB_txn *txn;
-    size_t i;
-    int rc = 0, attempt;
-
-    for (i = 0; i < n; i++)
-	if (strlen(items[i].domain) == 0 || strlen(items[i].domain) > STORE_KEY_MAX) {
-	    mt_err_set(err, 0, 0, NULL, "store: bad key length");
-	    return -1;
-	}
-    for (attempt = 0; attempt < 64 && n > 0; attempt++) {
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-	    break;
-	for (i = 0; i < n && rc == 0; i++) {
-	    buf_reset(&val);
-	    if (store_rec_encode(items[i].rec, &val) < 0) {
-		mdb_txn_abort(txn);
-		buf_free(&val);
-		mt_err_set(err, 0, 0, NULL, "store: cannot encode the record of %s",
-			   items[i].domain);
-		return -1;
-	    }
-	    rc = put_in_txn(s, txn, items[i].domain, &val, items[i].rec->refresh_due);
-	}
-	if (rc == 0)
-	    rc = mdb_txn_commit(txn);
-	else
-	    mdb_txn_abort(txn);
-	if (rc != MDB_MAP_FULL)
-	    break;
-	if (store_make_room(s, err) < 0) {
-	    buf_free(&val);
-	    return -1;
-	}
-    }
-    buf_free(&val);
-    if (rc != 0)
-	return lmdb_fail(err, "writing policies", rc);
-    check_fullness(s);
-    return 0;
-}
-
 /* store_foreach - every record, in key order, in one read transaction */
 int store_foreach(store *s, store_visit_fn fn, void *arg, mt_err *err)
 {

@@ -16,8 +16,6 @@
  *	int     store_del(store *s, const char *domain, mt_err *err);
  *	int     store_touch(store *s, const store_touch_item *items, size_t n,
  *	                    mt_err *err);
- *	int     store_put_many(store *s, const store_put_item *items, size_t n,
- *	                    mt_err *err);
  *	int     store_foreach(store *s, store_visit_fn fn, void *arg, mt_err *err);
  *	int     store_schedule_due(store *s, int64_t until, store_due_fn fn,
  *	                    void *arg, mt_err *err);
@@ -63,10 +61,6 @@
  *	store_touch() updates last_used of many records in one transaction
  *	(records that are gone are skipped): use it from a timer, never per
  *	request.
- *
- *	store_put_many() writes n records as store_put() does, all in one
- *	transaction (for imports: a million records in one commit each
- *	would take hours of fsync); all or none are written.
  *
  *	store_foreach() calls fn for every record in key order inside one
  *	read transaction; fn's arguments are valid only during the call;
@@ -144,11 +138,6 @@ typedef struct store_touch_item {
     int64_t last_used;
 } store_touch_item;
 
-typedef struct store_put_item {
-    const char *domain;
-    const store_rec *rec;
-} store_put_item;
-
 typedef struct store_stats {
     uint64_t entries;			/* policies database */
     uint64_t scheduled;
@@ -173,7 +162,6 @@ int store_put_many(store *s, const char *const *domains, const store_rec *const 
 		   size_t n, mt_err *err);
 int store_del(store *s, const char *domain, mt_err *err);
 int store_touch(store *s, const store_touch_item *items, size_t n, mt_err *err);
-int store_put_many(store *s, const store_put_item *items, size_t n, mt_err *err);
 int store_foreach(store *s, store_visit_fn fn, void *arg, mt_err *err);
 int store_schedule_due(store *s, int64_t until, store_due_fn fn, void *arg, mt_err *err);
 void store_set_evict_cb(store *s, store_evict_fn fn, void *arg);
