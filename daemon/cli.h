@@ -26,6 +26,7 @@ int cli_cache(int argc, char **argv);
 int cli_stats(int argc, char **argv);
 int cli_check(int argc, char **argv);
 int cli_report(int argc, char **argv);
+int cli_cache_import(int argc, char **argv);	/* "cache import", cli_cache_import.c */
 
 #define CLI_COMMANDS \
     {"lint-policy", cli_lint_policy, "check an MTA-STS policy file (RFC 8461 3.2)"}, \

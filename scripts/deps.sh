@@ -7,6 +7,7 @@ PACKAGES="
 build-essential clang pkg-config libclang-rt-14-dev
 libunbound-dev libcurl4-openssl-dev liblmdb-dev lmdb-utils libssl-dev
 libidn2-dev zlib1g-dev libjansson-dev libopendkim-dev opendkim-tools
+postfix-mta-sts-resolver python3-uvloop libpsl-dev
 dns-root-data ca-certificates openssl
 nsd ldnsutils unbound bind9-dnsutils
 nginx-light libnginx-mod-http-echo
