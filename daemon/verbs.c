@@ -26,6 +26,7 @@
 #include "policy_cache.h"
 #include "server.h"
 #include "store.h"
+#include "tlsrpt.h"
 #include "verbs.h"
 
 enum verb_id {
@@ -34,6 +35,14 @@ enum verb_id {
 };
 
 typedef struct vpend vpend;
+
+typedef struct verb_ext {
+    char name[PROTO_VERB_MAX + 1];
+    int min_args, max_args, privileged;
+    verbs_ext_fn fn;
+    void *arg;
+    uint64_t count;
+} verb_ext;
 
 struct verbs {
     verbs_env env;
@@ -44,6 +53,8 @@ struct verbs {
     uint64_t denied;
     vpend *free_pend;
     buf scratch;
+    verb_ext ext[VERBS_EXT_MAX];
+    size_t next;
 };
 
 struct vpend {
@@ -114,6 +125,31 @@ void verbs_set_server(verbs *v, server *srv)
     v->srv = srv;
 }
 
+/* verbs_add - a verb of another module */
+int verbs_add(verbs *v, const char *name, int min_args, int max_args, int privileged,
+	      verbs_ext_fn fn, void *arg)
+{
+    size_t i;
+    verb_ext *x;
+
+    if (v->next >= VERBS_EXT_MAX || strlen(name) > PROTO_VERB_MAX)
+	return -1;
+    for (i = 0; i < NVERBS; i++)
+	if (strcmp(verb_table[i].name, name) == 0)
+	    return -1;
+    for (i = 0; i < v->next; i++)
+	if (strcmp(v->ext[i].name, name) == 0)
+	    return -1;
+    x = &v->ext[v->next++];
+    snprintf(x->name, sizeof(x->name), "%s", name);
+    x->min_args = min_args;
+    x->max_args = max_args;
+    x->privileged = privileged;
+    x->fn = fn;
+    x->arg = arg;
+    return 0;
+}
+
 /* error_answer - "error reason=WORD" */
 static srv_result error_answer(buf *out, const char *reason)
 {
@@ -164,10 +200,22 @@ static void put_policy_fields(buf *out, const store_rec *r)
     put_mx_list(out, r);
 }
 
-/* policy_answer_text - the cached answer line of a valid policy */
-static const buf *policy_answer_text(policy_cache *pc, const pc_entry *ce)
+/*
+ * answer_entry - the entry of an answer, writable for its answer texts
+ *
+ * policy_cache.h lets verbs fill ans_policy and ans_allowed of the entry
+ * an answer points at; taking it from the answer instead of looking the
+ * domain up again saves a second hash lookup on every cached answer.
+ */
+static pc_entry *answer_entry(const pc_entry *ce)
 {
-    pc_entry *e = pc_find_mut(pc, ce->domain);
+    return (pc_entry *) ce;
+}
+
+/* policy_answer_text - the cached answer line of a valid policy */
+static const buf *policy_answer_text(const pc_entry *ce)
+{
+    pc_entry *e = answer_entry(ce);
 
     if (e->ans_policy.len == 0) {
 	if (e->rec.mode == POLICY_MODE_NONE) {
@@ -194,10 +242,10 @@ static void no_policy_answer(buf *out, const pc_answer *a, const char *extra_key
 }
 
 /* format_policy - the answer of "policy" and "prefetch" */
-static void format_policy(verbs *v, buf *out, const pc_answer *a)
+static void format_policy(buf *out, const pc_answer *a)
 {
     if (a->status == PC_POLICY) {
-	const buf *t = policy_answer_text(v->env.pc, a->e);
+	const buf *t = policy_answer_text(a->e);
 
 	buf_append(out, t->data, t->len);
 	return;
@@ -290,7 +338,7 @@ int verbs_allowed_item(buf *out, const char *pattern)
 }
 
 /* format_allowed - the allowed MX list of an enforce domain, for Exim's router */
-static void format_allowed(verbs *v, buf *out, const pc_answer *a)
+static void format_allowed(buf *out, const pc_answer *a)
 {
     pc_entry *e;
     const store_rec *r;
@@ -308,7 +356,7 @@ static void format_allowed(verbs *v, buf *out, const pc_answer *a)
 	buf_putc(out, '\n');
 	return;
     }
-    e = pc_find_mut(v->env.pc, a->e->domain);
+    e = answer_entry(a->e);
     if (e->ans_allowed.len == 0) {
 	buf items = {0};
 
@@ -335,10 +383,10 @@ static void format(verbs *v, buf *out, enum verb_id verb, const pc_answer *a, co
 	format_mx(v, out, a, host);
 	break;
     case V_ALLOWED:
-	format_allowed(v, out, a);
+	format_allowed(out, a);
 	break;
     default:
-	format_policy(v, out, a);
+	format_policy(out, a);
 	break;
     }
 }
@@ -583,6 +631,10 @@ static srv_result do_stats(verbs *v, buf *out)
 	snprintf(key, sizeof(key), "requests_%s", verb_names[i]);
 	put_num(out, key, (long long) v->count[i]);
     }
+    for (i = 0; i < (int) v->next; i++) {
+	snprintf(key, sizeof(key), "requests_%s", v->ext[i].name);
+	put_num(out, key, (long long) v->ext[i].count);
+    }
     put_num(out, "requests_bad", (long long) v->bad_requests);
     put_num(out, "requests_denied", (long long) v->denied);
 #define P(name, val) put_num(out, name, (long long) (val))
@@ -617,6 +669,20 @@ static srv_result do_stats(verbs *v, buf *out)
     P("clients_refused", c.refused);
     P("clients_idle_closed", c.idle_closed);
     P("lines_too_long", c.too_long);
+    if (v->env.rf) {
+	refresh_stats r;
+
+	refresh_get_stats(v->env.rf, &r);
+	P("refresh_started", r.started);
+	P("refresh_same", r.same);
+	P("refresh_replaced", r.replaced);
+	P("refresh_failed", r.failed);
+	P("refresh_running", r.running);
+	P("refresh_deferred_busy", r.deferred_busy);
+	P("refresh_deferred_host", r.deferred_host);
+	P("refresh_ticks", r.ticks);
+	P("refresh_scan_us", r.scan_ns / 1000);
+    }
 #undef P
     buf_putc(out, '\n');
     return SRV_DONE;
@@ -641,6 +707,27 @@ srv_result verbs_handle(void *ctx, srv_conn *c, const char *line, size_t len, bu
 	    break;
 	}
     if (d == NULL) {
+	for (i = 0; i < v->next; i++) {
+	    verb_ext *x = &v->ext[i];
+
+	    if (strcmp(x->name, req.verb) != 0)
+		continue;
+	    x->count++;
+	    if (req.argc < x->min_args || req.argc > x->max_args) {
+		v->bad_requests++;
+		return error_answer(out, "usage");
+	    }
+	    if (x->privileged && !server_peer_privileged(c)) {
+		v->denied++;
+		return error_answer(out, "permission-denied");
+	    }
+	    return x->fn(x->arg, c, &req, out);
+	}
+	srv_result r;
+
+	/* report, tlsrpt-list, tlsrpt-show, tlsrpt-send: tlsrpt.c */
+	if (v->env.tr && tlsrpt_handle(v->env.tr, c, &req, out, &r))
+	    return r;
 	v->count[V_UNKNOWN]++;
 	return error_answer(out, "unknown-verb");
     }
