@@ -567,6 +567,9 @@ static void classify(fetch_req *r, CURLcode code)
 	if (r->refused[0])
 	    set_failure(res, FETCH_REFUSED_ADDRESS, FETCH_FAIL_FETCH_ERROR, 0,
 			"refused to connect: %s", r->refused);
+	else if (cfg->proxy && *cfg->proxy)
+	    set_failure(res, FETCH_CONNECT, FETCH_FAIL_FETCH_ERROR, 1,
+			"cannot connect to the proxy %s: %s", cfg->proxy, os_error(r));
 	else
 	    set_failure(res, FETCH_CONNECT, FETCH_FAIL_FETCH_ERROR, 1,
 			"cannot connect to %s port %d: %s", r->host, FETCH_PORT, os_error(r));
