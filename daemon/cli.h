@@ -26,6 +26,7 @@ int cli_query(int argc, char **argv);
 int cli_cache(int argc, char **argv);
 int cli_stats(int argc, char **argv);
 int cli_cache_import(int argc, char **argv);	/* "cache import", cli_cache_import.c */
+int cli_prefetch(int argc, char **argv);
 
 #define CLI_COMMANDS \
     {"lint-policy", cli_lint_policy, "check an MTA-STS policy file (RFC 8461 3.2)"}, \
@@ -33,6 +34,7 @@ int cli_cache_import(int argc, char **argv);	/* "cache import", cli_cache_import
     {"check", cli_check, "discover, validate and explain a domain's MTA-STS (RFC 8461)"}, \
     {"query", cli_query, "ask mtastsd for a domain's policy (or an MX verdict)"}, \
     {"cache", cli_cache, "list, show or flush mtastsd's policy cache"}, \
-    {"stats", cli_stats, "mtastsd's counters (--prometheus for scraping)"},
+    {"stats", cli_stats, "mtastsd's counters (--prometheus for scraping)"}, \
+    {"prefetch", cli_prefetch, "have mtastsd discover and cache a list of domains"},
 
 #endif
