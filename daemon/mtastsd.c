@@ -43,6 +43,7 @@
 #include "log.h"
 #include "notify.h"
 #include "policy_cache.h"
+#include "prefetch.h"
 #include "refresh.h"
 #include "server.h"
 #include "store.h"
@@ -64,6 +65,7 @@ typedef struct daemon_state {
     policy_cache *pc;
     tlsrpt *tr;			/* TLS-RPT: counters, reports (tlsrpt.c) */
     refresh *rf;
+    prefetch *pf;			/* prefetch_file, while it runs */
     discovery *disc;
     store *st;
     int sigfd;
@@ -437,6 +439,9 @@ int main(int argc, char **argv)
     venv.tr = d.tr;
     if ((d.rf = refresh_new(d.loop, &d.cfg, d.st, d.pc, &err)) == NULL)
 	return fatal(&d, err.msg);
+    if (d.cfg.prefetch_file
+	&& (d.pf = prefetch_start(d.loop, &d.cfg, d.pc, d.cfg.prefetch_file, &err)) == NULL)
+	return fatal(&d, err.msg);
     venv.cfg = &d.cfg;
     venv.pc = d.pc;
     venv.st = d.st;
@@ -472,6 +477,7 @@ int main(int argc, char **argv)
     if (d.watchdog)
 	evloop_timer_cancel(d.loop, d.watchdog);
     server_free(d.srv);
+    prefetch_free(d.pf);
     refresh_free(d.rf);
     discovery_free(d.disc);		/* no callbacks after this */
     pc_free(d.pc);			/* commits last-use times */
