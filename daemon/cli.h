@@ -18,6 +18,11 @@ typedef struct cli_command {
     const char *summary;
 } cli_command;
 
-#define CLI_COMMANDS
+int cli_lint_policy(int argc, char **argv);
+int cli_lint_record(int argc, char **argv);
+
+#define CLI_COMMANDS \
+    {"lint-policy", cli_lint_policy, "check an MTA-STS policy file (RFC 8461 3.2)"}, \
+    {"lint-record", cli_lint_record, "check an _mta-sts or _smtp._tls TXT record"},
 
 #endif

@@ -9,6 +9,9 @@
  *	int domain_normalise(const char *in, size_t len, char *out,
  *	                     size_t outsz, mt_err *err);
  *	int domain_is_valid_ldh(const char *name);
+int domain_check_ldh(const char *name, size_t len, unsigned col, mt_err *err);
+ *	int domain_check_ldh(const char *name, size_t len, unsigned col,
+ *	                     mt_err *err);
  * DESCRIPTION
  *	domain_normalise() turns a name as found in mail, configuration or
  *	DNS into the form we key everything by: lower case, a trailing dot
@@ -21,6 +24,12 @@
  *
  *	domain_is_valid_ldh() says whether an already normalised name is
  *	well formed (no conversion, no allocation).
+ *
+ *	domain_check_ldh() checks an ASCII name of any case, without a
+ *	trailing dot (RFC 5321 Domain: LDH labels of 1..63 octets, no '-'
+ *	at either end, at most DOMAIN_MAX octets; "xn--" labels must be
+ *	valid A-labels). One label is enough here (mx patterns may have
+ *	one). col is the column of name[0] for err. Returns 0 or -1.
  */
 #ifndef DOMAIN_H
 #define DOMAIN_H
@@ -35,5 +44,6 @@
 
 int domain_normalise(const char *in, size_t len, char *out, size_t outsz, mt_err *err);
 int domain_is_valid_ldh(const char *name);
+int domain_check_ldh(const char *name, size_t len, unsigned col, mt_err *err);
 
 #endif

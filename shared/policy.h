@@ -7,6 +7,8 @@
  *	#include "policy.h"
  *
  *	int  policy_parse(const char *body, size_t len, policy *out, mt_err *err);
+ *	int  policy_parse_warn(const char *body, size_t len, policy *out,
+ *	                       mt_err *err, policy_warn_fn *warn, void *ctx);
  *	void policy_free(policy *p);
  *	int  policy_mx_pattern_valid(const char *pat, size_t len, mt_err *err);
  *	int  policy_mx_pattern_matches(const char *pattern, const char *host);
@@ -22,6 +24,16 @@
  *	ignored"). max_age above POLICY_MAX_AGE_CAP is capped in out.
  *	Unknown fields are ignored. Returns 0, or -1 with err naming the
  *	line and the rule. A body larger than POLICY_MAX_BODY is refused.
+ *
+ *	policy_parse_warn() is policy_parse() that also calls warn(ctx, w)
+ *	for every line it ignores or value it adjusts (repeated field,
+ *	unknown field, line without ':', max_age capped, final dot of an
+ *	mx pattern dropped, ...); w names the line and the rule. warn may
+ *	be NULL. policy.c lists every reading where the RFC is silent.
+ *
+ *	policy_mx_pattern_valid() checks one pattern: ["*."] Domain, LDH
+ *	labels, valid A-labels, '*' nowhere else, one final dot allowed.
+ *	Returns 0 or -1 with err (err->col relative to pat).
  *
  *	policy_mx_pattern_matches(): exact match, or "*.rest" matching
  *	exactly one left-most label followed by rest; case-insensitive; a
@@ -55,6 +67,11 @@ typedef struct policy {
 } policy;
 
 int policy_parse(const char *body, size_t len, policy *out, mt_err *err);
+
+/* policy_warn_fn - told about one ignored line or adjusted value */
+typedef void policy_warn_fn(void *ctx, const mt_err *warning);
+int policy_parse_warn(const char *body, size_t len, policy *out, mt_err *err,
+		      policy_warn_fn *warn, void *ctx);
 void policy_free(policy *p);
 int policy_mx_pattern_valid(const char *pat, size_t len, mt_err *err);
 int policy_mx_pattern_matches(const char *pattern, const char *host);

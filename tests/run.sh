@@ -5,6 +5,7 @@
 #   tests/run.sh BUILD_DIR
 #
 # Unit tests: every program BUILD_DIR/tests/test_*.
+# CLI tests: every tests/cli/t_*.sh (no servers, no world).
 # Integration tests: every tests/integration/t_*.sh, run against one test
 # world that this script starts (tests/world/up.sh) and always stops.
 # A test prints "PASS: name", "FAIL: name: why" or "SKIP: name: why" lines;
@@ -46,6 +47,14 @@ for t in "$BUILD"/tests/test_*; do
     selected "$(basename "$t")" || continue
     echo "--- $(basename "$t")"
     run_one "$(basename "$t")" "$t"
+done
+
+# Command-line tests that need no servers: tests/cli/t_*.sh, no world.
+for t in tests/cli/t_*.sh; do
+    [ -f "$t" ] || continue
+    selected "$(basename "$t")" || continue
+    echo "--- $(basename "$t")"
+    run_one "$(basename "$t")" bash "$t"
 done
 
 integration=()
