@@ -12,6 +12,8 @@ nsd ldnsutils unbound bind9-dnsutils
 nginx-light libnginx-mod-http-echo
 swaks libnet-ssleay-perl python3-aiosmtpd exim4-daemon-heavy
 iproute2 valgrind dpkg-dev
+libgnutls28-dev libpcre2-dev libdb5.3-dev libidn-dev libidn2-dev patch xz-utils
+python3 curl
 "
 
 missing=""
