@@ -70,6 +70,7 @@ static const ckey keys[] = {
     KMS(first_contact_window, "10m"),
     KMS(txt_recheck_interval, "1h"),
     KMS(fetch_backoff, "5m"),
+    KMS(failure_recheck_interval, "1m"),
     K(store_max_size, C_SIZE, "1G", 0),
     K(dane_admits_unlisted_mx, C_BOOL, "no", 0),
     K(refresh_at_percent, C_UINT, "50", 100),

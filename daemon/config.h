@@ -81,6 +81,7 @@ typedef struct mtasts_config {
     uint64_t first_contact_window_ms;	/* tempfail window for a new domain, 0 = never */
     uint64_t txt_recheck_interval_ms;	/* re-check the TXT id of a cached policy */
     uint64_t fetch_backoff_ms;	/* after a failed fetch, per id; RFC 8461 §3.3: >= 5 min */
+    uint64_t failure_recheck_interval_ms;	/* a no-policy outcome is answered from memory this long */
     uint64_t store_max_size;	/* LMDB map cap, bytes */
     int dane_admits_unlisted_mx;	/* an MX with valid TLSA may be used although unlisted */
 

@@ -54,6 +54,8 @@
 
 #include "config.h"
 #include "evloop.h"
+#include "fetch.h"
+#include "resolver.h"
 
 #define DISC_TXT_ONLY     0x01u
 #define DISC_IF_CHANGED   0x02u
@@ -61,7 +63,9 @@
 #define DISC_WITH_TLSRPT  0x08u
 
 #define DISC_MAX_MX 64		/* our limit on MX hosts considered */
+#define DISC_MAX_ADDR 16	/* our limit on policy host addresses */
 #define DISC_REASON_MAX 512
+#define DISC_TXT_MAX 1024
 
 typedef enum disc_status {
     DISC_POLICY,
@@ -70,32 +74,6 @@ typedef enum disc_status {
     DISC_NO_POLICY,
     DISC_TEMPFAIL,
 } disc_status;
-
-/* DNSSEC state of an answer (libunbound's secure/bogus flags) */
-typedef enum dns_sec {
-    DNS_SEC_INSECURE,
-    DNS_SEC_SECURE,
-    DNS_SEC_BOGUS,
-} dns_sec;
-
-/* What a DNS query ended in */
-typedef enum dns_outcome {
-    DNS_OK,			/* data */
-    DNS_NXDOMAIN,
-    DNS_NODATA,
-    DNS_SERVFAIL,
-    DNS_TIMEOUT,
-    DNS_BOGUS,			/* validation failed: a failure, never "no record" */
-    DNS_ERROR,			/* local error (libunbound) */
-} dns_outcome;
-
-/* RFC 8460 §4.3 result types the daemon itself can observe while fetching */
-typedef enum tlsrpt_fetch_failure {
-    FETCH_FAIL_NONE = 0,
-    FETCH_FAIL_FETCH_ERROR,	/* sts-policy-fetch-error */
-    FETCH_FAIL_POLICY_INVALID,	/* sts-policy-invalid */
-    FETCH_FAIL_WEBPKI_INVALID,	/* sts-webpki-invalid */
-} tlsrpt_fetch_failure;
 
 typedef struct disc_mx {
     char host[DOMAIN_BUF];
@@ -115,28 +93,42 @@ typedef struct disc_result {
     /* the _mta-sts TXT lookup */
     dns_outcome txt_outcome;
     dns_sec txt_sec;
-    sts_set_result txt_set;
-    char txt[1024];		/* the one candidate record, as found (truncated) */
+    sts_set_result txt_set;	/* meaningful when txt_outcome is ok, nxdomain or nodata */
+    size_t txt_count;		/* records in the TXT RRset */
+    char txt[DISC_TXT_MAX];	/* the v=STSv1 candidates as found, one per line (truncated) */
     char id[STS_ID_MAX + 1];
+
+    /* the policy host mta-sts.<domain> (when the record called for a fetch) */
+    char policy_host[DOMAIN_BUF];
+    int policy_host_routed;	/* connect_to or proxy decides: no lookup of our own */
+    dns_outcome policy_host_outcome;	/* of A and AAAA together (ok: some address) */
+    dns_sec policy_host_sec;	/* secure only when both answers validated */
+    size_t n_policy_addr;	/* addresses handed to libcurl */
+    char policy_addr[DISC_MAX_ADDR][INET6_ADDRSTRLEN];
+    size_t n_refused_addr;	/* addresses the address filter refused */
 
     /* the fetch (when one was made) */
     int fetched;
     long http_status;		/* 0: no HTTP answer */
     char content_type[128];
+    char fetch_ip[INET6_ADDRSTRLEN];	/* the address the fetch reached, "" if none */
     tlsrpt_fetch_failure failure;
-    char *policy_text;		/* the body as fetched (malloc'ed), on DISC_POLICY */
+    char *policy_text;		/* the body as fetched (malloc'ed, NUL added), on DISC_POLICY */
+    size_t policy_len;
     policy policy;		/* parsed, on DISC_POLICY */
 
     /* DISC_WITH_MX */
     dns_outcome mx_outcome;
     dns_sec mx_sec;
+    int null_mx;		/* RFC 7505: the domain accepts no mail */
+    size_t n_mx_skipped;	/* MX records that are no usable host name */
     size_t n_mx;
     disc_mx mx[DISC_MAX_MX];
 
     /* DISC_WITH_TLSRPT */
     dns_outcome tlsrpt_outcome;
     dns_sec tlsrpt_sec;
-    tlsrpt_set_result tlsrpt_set;
+    tlsrpt_set_result tlsrpt_set;	/* meaningful when tlsrpt_outcome is ok, nxdomain or nodata */
     tlsrpt_record tlsrpt;
     char tlsrpt_reason[256];
 } disc_result;
@@ -150,8 +142,5 @@ int discovery_start(discovery *d, const char *domain, unsigned flags,
 		    const char *known_id, disc_cb cb, void *arg);
 void discovery_result_free(disc_result *r);
 const char *disc_status_name(disc_status s);
-const char *dns_sec_name(dns_sec s);
-const char *dns_outcome_name(dns_outcome o);
-const char *tlsrpt_fetch_failure_name(tlsrpt_fetch_failure f);
 
 #endif

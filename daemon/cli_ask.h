@@ -1,0 +1,70 @@
+/*
+ * NAME
+ *	cli_ask - what the CLI verbs that ask mtastsd have in common
+ * SYNOPSIS
+ *	#include "cli_ask.h"
+ *
+ *	int  cli_ask_options(int argc, char **argv, cli_ask_opts *o,
+ *	                     void (*usage)(FILE *));
+ *	mt_client *cli_ask_connect(const cli_ask_opts *o);
+ *	int  cli_ask_words(const char *line, cli_word *w, size_t max, buf *store);
+ *	json_t *cli_ask_json(const char *line);
+ *	void cli_ask_print(FILE *fp, const char *line);
+ *	int  cli_ask_exit(const char *line);
+ * DESCRIPTION
+ *	cli_ask_options() reads -s SOCKET, -c CONFIG, --json, --prometheus,
+ *	--mx HOST, --timeout SECONDS and -h/--help; the other arguments are
+ *	left in o->args. Returns 0, or 2 after printing usage (1 for help:
+ *	the caller exits 0).
+ *
+ *	cli_ask_connect() finds the socket (client_socket_path()) and
+ *	connects; on failure it prints "mtasts: <why>" and returns NULL.
+ *
+ *	cli_ask_words() splits an answer line into its status and decoded
+ *	key=value words (values percent-decoded into store). cli_ask_json()
+ *	makes a JSON object {"status": ..., key: value, ...} of it (values
+ *	that are all digits become numbers). cli_ask_print() prints it for
+ *	a person: "status" then one "key: value" per line, with bytes
+ *	outside printable ASCII shown as '?'. cli_ask_exit() is the exit
+ *	status for an answer: 0 for ok and none, 1 for tempfail and error.
+ */
+#ifndef CLI_ASK_H
+#define CLI_ASK_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+
+#include "client.h"
+
+#define CLI_ASK_MAX_ARGS 8
+#define CLI_ASK_MAX_WORDS 128
+
+typedef struct cli_ask_opts {
+    const char *socket;
+    const char *config;
+    const char *mx;
+    int json;
+    int prometheus;
+    int timeout_ms;
+    int nargs;
+    char *args[CLI_ASK_MAX_ARGS];
+} cli_ask_opts;
+
+typedef struct cli_word {
+    const char *key;			/* NULL for the status word */
+    const char *val;
+} cli_word;
+
+int cli_ask_options(int argc, char **argv, cli_ask_opts *o, void (*usage)(FILE *));
+mt_client *cli_ask_connect(const cli_ask_opts *o);
+int cli_ask_words(const char *line, cli_word *w, size_t max, buf *store);
+json_t *cli_ask_json(const char *line);
+void cli_ask_print(FILE *fp, const char *line);
+int cli_ask_exit(const char *line);
+void cli_ask_safe(FILE *fp, const char *s);
+
+#endif

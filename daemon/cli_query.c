@@ -1,0 +1,83 @@
+/*
+ * NAME
+ *	cli_query - mtasts query: what mtastsd answers for a domain
+ * SYNOPSIS
+ *	mtasts query DOMAIN [--mx HOST] [--json] [-s SOCKET] [-c CONFIG]
+ *	             [--timeout SECONDS]
+ *
+ *	int cli_query(int argc, char **argv);
+ * DESCRIPTION
+ *	Sends "policy DOMAIN" (or "mx DOMAIN HOST" with --mx) to the daemon
+ *	and prints the answer: the status word, then each key and value on
+ *	its own line, or with --json one JSON object. The daemon may fetch
+ *	the policy first (up to its answer_deadline). Exit 0 for ok and
+ *	none, 1 for tempfail, error or when the daemon cannot be reached,
+ *	2 for usage errors.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "mt_err.h"
+
+#include "cli.h"
+#include "cli_ask.h"
+#include "client.h"
+
+/* usage - the synopsis */
+static void usage(FILE *fp)
+{
+    fprintf(fp, "usage: mtasts query DOMAIN [--mx HOST] [--json] [-s SOCKET] [-c CONFIG]"
+	    " [--timeout SECONDS]\n"
+	    "  ask mtastsd for the MTA-STS policy of DOMAIN (or the verdict for one MX HOST)\n");
+}
+
+/* print_json - one JSON object on stdout */
+static void print_json(json_t *o)
+{
+    char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+
+    if (s)
+	printf("%s\n", s);
+    free(s);
+    json_decref(o);
+}
+
+/* cli_query - mtasts query */
+int cli_query(int argc, char **argv)
+{
+    cli_ask_opts o;
+    mt_client *c;
+    buf req = {0}, ans = {0};
+    mt_err err;
+    int rc;
+
+    if ((rc = cli_ask_options(argc, argv, &o, usage)) != 0)
+	return rc == 1 ? 0 : 2;
+    if (o.nargs != 1) {
+	usage(stderr);
+	return 2;
+    }
+    if ((c = cli_ask_connect(&o)) == NULL)
+	return 1;
+    buf_puts(&req, o.mx ? "mx" : "policy");
+    client_put_arg(&req, o.args[0]);
+    if (o.mx)
+	client_put_arg(&req, o.mx);
+    if (client_request(c, req.data, &ans, &err) < 0) {
+	fprintf(stderr, "mtasts: %s\n", err.msg);
+	rc = 1;
+    } else {
+	if (o.json)
+	    print_json(cli_ask_json(buf_str(&ans)));
+	else
+	    cli_ask_print(stdout, buf_str(&ans));
+	rc = cli_ask_exit(buf_str(&ans));
+    }
+    client_close(c);
+    buf_free(&req);
+    buf_free(&ans);
+    return rc;
+}

@@ -1,0 +1,335 @@
+/* test_store - the LMDB store (daemon/store.c): records, schedule, schema, eviction */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "store.h"
+#include "t.h"
+
+static char dir[256];
+
+/* fresh_dir - a new empty state directory */
+static void fresh_dir(void)
+{
+    char cmd[300];
+
+    if (dir[0]) {
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+	    return;
+    }
+    strcpy(dir, "/tmp/test_store.XXXXXX");
+    if (mkdtemp(dir) == NULL)
+	dir[0] = 0;
+}
+
+/* sample - an enforce policy record */
+static void sample(store_rec *r, const char *id, int64_t fetched, uint32_t max_age)
+{
+    char *mx[] = {"mx1.example.com", "*.mail.example.com"};
+    static const char text[] = "version: STSv1\nmode: enforce\nmx: mx1.example.com\n"
+	"mx: *.mail.example.com\nmax_age: 86400\n";
+
+    store_rec_init(r);
+    r->has_policy = 1;
+    r->mode = POLICY_MODE_ENFORCE;
+    snprintf(r->id, sizeof(r->id), "%s", id);
+    r->max_age = max_age;
+    r->fetched = fetched;
+    r->expires = fetched + max_age;
+    r->refresh_due = fetched + max_age / 2;
+    r->last_used = fetched;
+    store_rec_set_mx(r, mx, 2);
+    store_rec_set_text(r, text, sizeof(text) - 1);
+}
+
+static void record_round_trips_every_field(void)
+{
+    store_rec a, b;
+    buf v = {0};
+
+    sample(&a, "20240101", 1700000000, 86400);
+    a.first_contact = 1690000000;
+    a.last_failure = STORE_FAIL_DEFINITIVE;
+    a.fail_time = -5;
+    strcpy(a.fail_id, "abc");
+    a.fail_count = 7;
+    T_EQ_INT(store_rec_encode(&a, &v), 0);
+    T_EQ_INT(store_rec_decode(v.data, v.len, &b), 0);
+    T_EQ_INT(b.has_policy, 1);
+    T_EQ_INT(b.mode, POLICY_MODE_ENFORCE);
+    T_EQ_STR(b.id, "20240101");
+    T_EQ_INT(b.max_age, 86400);
+    T_EQ_INT(b.expires, 1700086400);
+    T_EQ_INT(b.first_contact, 1690000000);
+    T_EQ_INT(b.fail_time, -5);
+    T_EQ_STR(b.fail_id, "abc");
+    T_EQ_INT(b.fail_count, 7);
+    T_EQ_INT(b.last_failure, STORE_FAIL_DEFINITIVE);
+    T_EQ_INT(b.n_mx, 2);
+    T_EQ_STR(b.mx[1], "*.mail.example.com");
+    T_EQ_STR(b.text, a.text);
+    store_rec_free(&a);
+    store_rec_free(&b);
+    buf_free(&v);
+}
+
+static void truncated_record_is_refused_at_every_length(void)
+{
+    store_rec a, b;
+    buf v = {0};
+    size_t n;
+
+    sample(&a, "x1", 1700000000, 600);
+    T_EQ_INT(store_rec_encode(&a, &v), 0);
+    for (n = 0; n < v.len; n++)
+	T_EQ_INT(store_rec_decode(v.data, n, &b), -1);
+    store_rec_free(&a);
+    buf_free(&v);
+}
+
+static void put_get_del_and_reopen(void)
+{
+    mt_err err;
+    store *s;
+    store_rec a, b;
+
+    fresh_dir();
+    s = store_open(dir, 64 << 20, &err);
+    T_ASSERT(s != NULL);
+    sample(&a, "id1", 1700000000, 3600);
+    T_EQ_INT(store_put(s, "example.com", &a, &err), 0);
+    T_EQ_INT(store_get(s, "example.com", &b, &err), 1);
+    T_EQ_STR(b.id, "id1");
+    store_rec_free(&b);
+    T_EQ_INT(store_get(s, "example.org", &b, &err), 0);
+    store_close(s);
+    s = store_open(dir, 64 << 20, &err);
+    T_ASSERT(s != NULL);
+    T_EQ_INT(store_get(s, "example.com", &b, &err), 1);
+    T_EQ_INT(b.n_mx, 2);
+    store_rec_free(&b);
+    T_EQ_INT(store_del(s, "example.com", &err), 0);
+    T_EQ_INT(store_get(s, "example.com", &b, &err), 0);
+    T_EQ_INT(store_del(s, "example.com", &err), 0);
+    store_rec_free(&a);
+    store_close(s);
+}
+
+typedef struct due_seen {
+    int n;
+    char names[8][64];
+    int64_t due[8];
+} due_seen;
+
+static int on_due(const char *domain, int64_t due, void *arg)
+{
+    due_seen *d = arg;
+
+    if (d->n < 8) {
+	snprintf(d->names[d->n], 64, "%s", domain);
+	d->due[d->n] = due;
+    }
+    d->n++;
+    return 0;
+}
+
+/* design.md "Storage": a refresh schedule keyed by (due time, domain) */
+static void schedule_follows_every_write_in_time_order(void)
+{
+    mt_err err;
+    store *s;
+    store_rec a;
+    due_seen seen = {0};
+
+    fresh_dir();
+    s = store_open(dir, 64 << 20, &err);
+    T_ASSERT(s != NULL);
+    sample(&a, "id1", 1000, 600);	/* due 1300 */
+    T_EQ_INT(store_put(s, "b.example", &a, &err), 0);
+    a.refresh_due = 1200;
+    T_EQ_INT(store_put(s, "a.example", &a, &err), 0);
+    a.refresh_due = 5000;
+    T_EQ_INT(store_put(s, "c.example", &a, &err), 0);
+    a.refresh_due = 1100;		/* moved: the old key 5000 must go */
+    T_EQ_INT(store_put(s, "c.example", &a, &err), 0);
+    T_EQ_INT(store_schedule_due(s, 1300, on_due, &seen, &err), 0);
+    T_EQ_INT(seen.n, 3);
+    T_EQ_STR(seen.names[0], "c.example");
+    T_EQ_STR(seen.names[1], "a.example");
+    T_EQ_STR(seen.names[2], "b.example");
+    T_EQ_INT(seen.due[2], 1300);
+    T_EQ_INT(store_del(s, "a.example", &err), 0);
+    memset(&seen, 0, sizeof(seen));
+    T_EQ_INT(store_schedule_due(s, 1000000, on_due, &seen, &err), 0);
+    T_EQ_INT(seen.n, 2);
+    a.refresh_due = 0;			/* out of the schedule */
+    T_EQ_INT(store_put(s, "b.example", &a, &err), 0);
+    memset(&seen, 0, sizeof(seen));
+    T_EQ_INT(store_schedule_due(s, 1000000, on_due, &seen, &err), 0);
+    T_EQ_INT(seen.n, 1);
+    store_rec_free(&a);
+    store_close(s);
+}
+
+static void newer_schema_is_refused_clearly(void)
+{
+    char path[300];
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_val k = {6, "schema"}, v = {2, "99"};
+    mt_err err;
+    store *s;
+
+    fresh_dir();
+    snprintf(path, sizeof(path), "%s/%s", dir, STORE_FILE);
+    T_EQ_INT(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 4);
+    T_EQ_INT(mdb_env_open(env, path, MDB_NOSUBDIR, 0600), 0);
+    T_EQ_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    T_EQ_INT(mdb_dbi_open(txn, "meta", MDB_CREATE, &dbi), 0);
+    T_EQ_INT(mdb_put(txn, dbi, &k, &v, 0), 0);
+    T_EQ_INT(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    s = store_open(dir, 64 << 20, &err);
+    T_ASSERT(s == NULL);
+    T_ASSERT(strstr(err.msg, "schema version 99") != NULL);
+    T_ASSERT(strstr(err.msg, "newer") != NULL);
+}
+
+static int evicted_n;
+static int enforce_evicted;
+
+static void on_evict(const char *domain, void *arg)
+{
+    (void) arg;
+    evicted_n++;
+    if (strncmp(domain, "enforce", 7) == 0)
+	enforce_evicted++;
+}
+
+/* design.md "Storage": LRU domains without an unexpired enforce policy go first */
+static void full_store_evicts_lru_but_keeps_unexpired_enforce(void)
+{
+    mt_err err;
+    store *s;
+    store_rec a;
+    store_stats st;
+    char name[64];
+    int64_t now = (int64_t) time(NULL);
+    int i, ok = 1;
+
+    fresh_dir();
+    s = store_open(dir, 1 << 20, &err);	/* 1 MiB cap */
+    T_ASSERT(s != NULL);
+    store_set_evict_cb(s, on_evict, NULL);
+    sample(&a, "id1", now, 86400);
+    for (i = 0; i < 50; i++) {
+	snprintf(name, sizeof(name), "enforce%d.example", i);
+	a.last_used = 1;		/* oldest of all, but protected */
+	if (store_put(s, name, &a, &err) < 0)
+	    ok = 0;
+    }
+    T_ASSERT(ok);
+    a.mode = POLICY_MODE_TESTING;
+    store_rec_set_text(&a, NULL, 0);
+    {
+	char big[2000];
+
+	memset(big, 'x', sizeof(big));
+	store_rec_set_text(&a, big, sizeof(big));
+    }
+    for (i = 0; i < 3000 && ok; i++) {
+	snprintf(name, sizeof(name), "testing%d.example", i);
+	a.last_used = 100 + i;
+	if (store_put(s, name, &a, &err) < 0) {
+	    printf("# %s: %s\n", name, err.msg);
+	    ok = 0;
+	}
+    }
+    T_ASSERT(ok);
+    T_ASSERT(evicted_n > 0);
+    T_EQ_INT(enforce_evicted, 0);
+    store_info(s, &st);
+    T_ASSERT(st.map_size <= (1 << 20));
+    T_ASSERT(st.evicted > 0);
+    {
+	store_rec b;
+
+	T_EQ_INT(store_get(s, "enforce0.example", &b, &err), 1);
+	store_rec_free(&b);
+	T_EQ_INT(store_get(s, "testing0.example", &b, &err), 0);	/* least recent: gone */
+	T_EQ_INT(store_get(s, "testing2999.example", &b, &err), 1);
+	store_rec_free(&b);
+    }
+    store_rec_free(&a);
+    store_close(s);
+}
+
+static void touch_updates_last_used_in_batch(void)
+{
+    mt_err err;
+    store *s;
+    store_rec a, b;
+    store_touch_item it[3] = {{"a.example", 500}, {"gone.example", 9}, {"b.example", 10}};
+
+    fresh_dir();
+    s = store_open(dir, 8 << 20, &err);
+    T_ASSERT(s != NULL);
+    sample(&a, "id1", 100, 600);
+    a.last_used = 100;
+    T_EQ_INT(store_put(s, "a.example", &a, &err), 0);
+    T_EQ_INT(store_put(s, "b.example", &a, &err), 0);
+    T_EQ_INT(store_touch(s, it, 3, &err), 0);
+    T_EQ_INT(store_get(s, "a.example", &b, &err), 1);
+    T_EQ_INT(b.last_used, 500);
+    store_rec_free(&b);
+    T_EQ_INT(store_get(s, "b.example", &b, &err), 1);
+    T_EQ_INT(b.last_used, 100);		/* never moves back */
+    store_rec_free(&b);
+    T_EQ_INT(store_get(s, "gone.example", &b, &err), 0);
+    store_rec_free(&a);
+    store_close(s);
+}
+
+static void env_has_room_for_other_named_databases(void)
+{
+    mt_err err;
+    store *s;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    int i;
+    char name[32];
+
+    fresh_dir();
+    s = store_open(dir, 8 << 20, &err);
+    T_ASSERT(s != NULL);
+    T_EQ_INT(mdb_txn_begin(store_env(s), NULL, 0, &txn), 0);
+    for (i = 0; i < STORE_MAX_DBS - 3; i++) {
+	snprintf(name, sizeof(name), "other%d", i);
+	T_EQ_INT(mdb_dbi_open(txn, name, MDB_CREATE, &dbi), 0);
+    }
+    T_EQ_INT(mdb_txn_commit(txn), 0);
+    store_close(s);
+}
+
+int main(void)
+{
+    T_RUN(record_round_trips_every_field);
+    T_RUN(truncated_record_is_refused_at_every_length);
+    T_RUN(put_get_del_and_reopen);
+    T_RUN(schedule_follows_every_write_in_time_order);
+    T_RUN(newer_schema_is_refused_clearly);
+    T_RUN(full_store_evicts_lru_but_keeps_unexpired_enforce);
+    T_RUN(touch_updates_last_used_in_batch);
+    T_RUN(env_has_room_for_other_named_databases);
+    fresh_dir();			/* removes the last one */
+    if (dir[0])
+	rmdir(dir);
+    return t_done();
+}
