@@ -257,7 +257,7 @@ int cli_lint_record(int argc, char **argv)
 	    tlsrpt = 1;
 	} else if (strcmp(argv[i], "--") == 0 && i + 1 < argc && txt == NULL) {
 	    txt = argv[++i];
-	} else if (argv[i][0] == '-' && txt == NULL && strncmp(argv[i], "v=", 2) != 0) {
+	} else if (argv[i][0] == '-' && txt == NULL) {
 	    fprintf(stderr, "mtasts: lint-record: unknown option '%s'\n", argv[i]);
 	    record_usage(stderr);
 	    return 2;

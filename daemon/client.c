@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,15 +32,17 @@ struct mt_client {
     buf in;
 };
 
-/* client_socket_path - -s, else the configuration's socket, else the default */
+/* client_socket_path - which socket to ask (client.h gives the order) */
 int client_socket_path(const char *socket_opt, const char *config_opt, char *out,
 		       size_t outsz, mt_err *err)
 {
     mtasts_config cfg;
     const char *path = config_opt ? config_opt : CONFIG_DEFAULT_PATH;
+    const char *env = getenv("MTASTS_SOCKET");
+    struct stat sb;
 
-    if (socket_opt) {
-	snprintf(out, outsz, "%s", socket_opt);
+    if (socket_opt || (env && *env && !config_opt)) {
+	snprintf(out, outsz, "%s", socket_opt ? socket_opt : env);
 	return 0;
     }
     config_defaults(&cfg);
@@ -48,6 +51,10 @@ int client_socket_path(const char *socket_opt, const char *config_opt, char *out
 	    config_free(&cfg);
 	    return -1;
 	}
+    } else if (stat(CLIENT_DEV_SOCKET, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
+	snprintf(out, outsz, "%s", CLIENT_DEV_SOCKET);	/* make run in this checkout */
+	config_free(&cfg);
+	return 0;
     }
     snprintf(out, outsz, "%s", cfg.socket);
     config_free(&cfg);

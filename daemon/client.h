@@ -16,8 +16,11 @@
  *	void client_close(mt_client *c);
  * DESCRIPTION
  *	client_socket_path() says which socket to use: socket_opt (-s) when
- *	given, else the "socket" key of config_opt (-c) or of the default
- *	configuration file when it exists, else the built-in default.
+ *	given; else $MTASTS_SOCKET when set (and no -c); else the "socket"
+ *	key of config_opt (-c) or of the default configuration file when it
+ *	exists; else CLIENT_DEV_SOCKET when that socket exists in the current
+ *	directory (the daemon of `make run` in a checkout); else the
+ *	built-in default.
  *
  *	client_connect() connects within timeout_ms; the failure message
  *	says what to do: the daemon is not running (no socket, or nobody
@@ -42,6 +45,7 @@
 #include "mt_err.h"
 
 #define CLIENT_TIMEOUT_MS 10000	/* default: longer than answer_deadline */
+#define CLIENT_DEV_SOCKET "run/mtastsd.sock"	/* scripts/run.sh, relative to a checkout */
 
 typedef struct mt_client mt_client;
 

@@ -231,22 +231,35 @@ static void fill_txt_set(const dns_answer *a, txt_set *set)
     }
 }
 
-/* keep_candidates - the v=STSv1 records as text, one per line, for explanations */
+/* rec_order - records by content, so that explanations do not depend on RRset order */
+static int rec_order(const void *pa, const void *pb)
+{
+    const txt_rec *a = *(const txt_rec *const *) pa, *b = *(const txt_rec *const *) pb;
+    size_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->txt, b->txt, n);
+
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* keep_candidates - the v=STSv1 records as text, sorted, one per line, for explanations */
 static void keep_candidates(disc_result *r, const txt_set *set)
 {
-    size_t i, o = 0;
+    const txt_rec *cand[TXT_SET_MAX];
+    size_t i, n = 0, o = 0;
 
+    for (i = 0; i < set->n && n < TXT_SET_MAX; i++)
+	if (sts_record_is_candidate(set->rec[i].txt, set->rec[i].len))
+	    cand[n++] = &set->rec[i];
+    qsort(cand, n, sizeof(cand[0]), rec_order);
     r->txt[0] = 0;
-    for (i = 0; i < set->n; i++) {
+    for (i = 0; i < n; i++) {
 	size_t j;
 
-	if (!sts_record_is_candidate(set->rec[i].txt, set->rec[i].len))
-	    continue;
 	if (o && o + 1 < sizeof(r->txt))
 	    r->txt[o++] = '\n';
 	/* records may hold any byte: keep printable ASCII only */
-	for (j = 0; j < set->rec[i].len && o + 1 < sizeof(r->txt); j++) {
-	    unsigned char c = (unsigned char) set->rec[i].txt[j];
+	for (j = 0; j < cand[i]->len && o + 1 < sizeof(r->txt); j++) {
+	    unsigned char c = (unsigned char) cand[i]->txt[j];
 
 	    r->txt[o++] = (c >= 0x20 && c < 0x7f) ? (char) c : '?';
 	}
@@ -465,6 +478,7 @@ static void on_addr(const dns_answer *a, void *arg)
 	r->policy_host_outcome = DNS_BOGUS;
 	r->status = DISC_TEMPFAIL;
 	r->failure = FETCH_FAIL_FETCH_ERROR;
+	r->fetch_problem = FETCH_NO_ADDRESS;
 	set_reason(r, "the address of the policy host cannot be trusted: %s", job->addr_why);
     } else if (r->n_policy_addr > 0) {
 	r->policy_host_outcome = DNS_OK;
@@ -473,6 +487,7 @@ static void on_addr(const dns_answer *a, void *arg)
 	r->policy_host_outcome = DNS_OK;
 	r->status = DISC_NO_POLICY;
 	r->failure = FETCH_FAIL_FETCH_ERROR;
+	r->fetch_problem = FETCH_REFUSED_ADDRESS;
 	set_reason(r, "the policy host %s has only addresses we do not fetch from: %s%s; "
 		   "nothing was connected (fetch_allow_address or connect_to can allow it)",
 		   r->policy_host, job->addr_why, r->n_refused_addr > 4 ? "; ..." : "");
@@ -481,15 +496,29 @@ static void on_addr(const dns_answer *a, void *arg)
 	    && job->a_outcome != DNS_OK ? job->a_outcome : job->aaaa_outcome;
 	r->status = DISC_TEMPFAIL;
 	r->failure = FETCH_FAIL_FETCH_ERROR;
+	r->fetch_problem = FETCH_NO_ADDRESS;
 	set_reason(r, "cannot look up the policy host: %s", job->addr_why);
     } else {
 	r->policy_host_outcome = job->a_outcome == DNS_NXDOMAIN ? DNS_NXDOMAIN : DNS_NODATA;
 	r->status = DISC_NO_POLICY;
 	r->failure = FETCH_FAIL_FETCH_ERROR;
+	r->fetch_problem = FETCH_NO_ADDRESS;
 	set_reason(r, "the policy host %s has no address (%s)", r->policy_host,
 		   r->policy_host_outcome == DNS_NXDOMAIN ? "NXDOMAIN" : "no A or AAAA record");
     }
     job_done(job);
+}
+
+/* on_policy_warning - keep what the policy parser ignored or adjusted */
+static void on_policy_warning(void *ctx, const mt_err *w)
+{
+    disc_result *r = ctx;
+    char text[DISC_WARN_MAX + 64];
+
+    if (r->n_policy_warn < DISC_MAX_WARN)
+	snprintf(r->policy_warn[r->n_policy_warn], DISC_WARN_MAX, "%s",
+		 mt_err_str(w, text, sizeof(text)));
+    r->n_policy_warn++;
 }
 
 /* on_fetch - the HTTPS answer: classify, then parse the policy (RFC 8461 §3.2) */
@@ -505,6 +534,7 @@ static void on_fetch(fetch_result *res, void *arg)
     r->http_status = res->http_status;
     snprintf(r->content_type, sizeof(r->content_type), "%s", res->content_type);
     snprintf(r->fetch_ip, sizeof(r->fetch_ip), "%s", res->ip);
+    r->fetch_problem = res->problem;
     if (res->failure != FETCH_FAIL_NONE) {
 	r->failure = res->failure;
 	r->status = res->temporary ? DISC_TEMPFAIL : DISC_NO_POLICY;
@@ -515,7 +545,8 @@ static void on_fetch(fetch_result *res, void *arg)
     r->policy_len = res->body.len;
     mt_err_clear(&e);
     memset(&r->policy, 0, sizeof(r->policy));
-    if (policy_parse(buf_str(&res->body), res->body.len, &r->policy, &e) < 0) {
+    if (policy_parse_warn(buf_str(&res->body), res->body.len, &r->policy, &e,
+			  on_policy_warning, r) < 0) {
 	policy_free(&r->policy);
 	memset(&r->policy, 0, sizeof(r->policy));
 	r->status = DISC_NO_POLICY;

@@ -12,35 +12,63 @@
  *	                     const char *known_id, disc_cb cb, void *arg);
  *	void discovery_result_free(disc_result *r);
  *	const char *disc_status_name(disc_status s);
- *	const char *dns_sec_name(dns_sec s);
  * DESCRIPTION
  *	A discovery engine lives on one evloop and owns one libunbound
- *	context and one libcurl multi handle. discovery_start() begins work
- *	for a normalised domain and returns at once; cb is called exactly
- *	once, later, from the loop (never from inside discovery_start()),
- *	with a result that the callback owns (discovery_result_free()).
- *	Returns 0, or -1 with nothing started (out of memory).
+ *	context (resolver.c) and one libcurl multi handle (fetch.c).
+ *	discovery_new() checks the configuration keys it uses (resolver,
+ *	trust anchors, connect_to, fetch_allow_address) and returns NULL
+ *	with err when one is wrong.
+ *
+ *	discovery_start() begins work for a normalised domain and returns at
+ *	once; cb is called exactly once, later, from the loop (never from
+ *	inside discovery_start()), with a result that the callback owns
+ *	(discovery_result_free()). Returns 0, or -1 with nothing started
+ *	(out of memory). A name that is not a valid LDH domain gives
+ *	DISC_NO_POLICY (through the callback). Many discoveries may run at
+ *	once on one engine; nothing blocks.
+ *
+ *	discovery_free() cancels every discovery still running: their
+ *	callbacks are not called. It must not be called from inside a
+ *	callback.
  *
  *	flags:
  *	DISC_TXT_ONLY	resolve and judge the TXT record only; no fetch. For
  *			the daemon's id re-check of a cached policy.
  *	DISC_IF_CHANGED	with known_id: fetch only when the TXT id differs
  *			from known_id (status DISC_UNCHANGED otherwise).
- *	DISC_WITH_MX	also resolve the MX set (preference order, implicit
- *			MX when none) and each host's TLSA (_25._tcp) status.
+ *	DISC_WITH_MX	also resolve the MX set (preference order, then name;
+ *			the implicit MX when the domain has no MX record;
+ *			null_mx for RFC 7505) and each host's TLSA (_25._tcp).
+ *			tlsa_usable: the MX answer and the TLSA answer are
+ *			both DNSSEC-validated and one record is usable for
+ *			SMTP (RFC 7672 §3.1: DANE-TA or DANE-EE).
+ *			matches is set for DISC_POLICY results.
  *	DISC_WITH_TLSRPT also resolve and judge the _smtp._tls record.
+ *
+ *	The policy host mta-sts.<domain> is looked up (A and AAAA) through
+ *	the same resolver; addresses the address filter refuses
+ *	(addr_filter.h) are dropped and counted (n_refused_addr); the rest
+ *	go to the fetch (policy_addr). When a connect_to entry or the proxy
+ *	decides where the host is reached, there is no lookup
+ *	(policy_host_routed).
  *
  *	Results (status):
  *	DISC_POLICY	a valid policy was fetched: policy, policy_text, id.
  *	DISC_UNCHANGED	DISC_IF_CHANGED and the TXT id equals known_id.
  *	DISC_TXT_OK	DISC_TXT_ONLY and exactly one valid record: id.
- *	DISC_NO_POLICY	definitive: no record, several, an invalid one
- *			(txt_set says which), or the fetch failed definitively
- *			(status != 200, wrong type, too big, certificate,
- *			invalid body: failure_type says which RFC 8460 type).
- *	DISC_TEMPFAIL	SERVFAIL, timeout or DNSSEC-bogus TXT; a connect
- *			error or timeout of the fetch. reason says which.
- *	Every failure has a plain-words reason for logs and `mtasts check`.
+ *	DISC_NO_POLICY	definitive: no record (NXDOMAIN, NODATA), none,
+ *			several or an invalid one (txt_set says which); the
+ *			policy host has no address or only refused ones; or
+ *			the fetch failed definitively (status != 200, a
+ *			redirect, no TLS 1.2, wrong type, too big,
+ *			certificate, invalid body). failure is then the
+ *			RFC 8460 type and fetch_problem the cause.
+ *	DISC_TEMPFAIL	SERVFAIL, timeout or DNSSEC-bogus TXT; the same for
+ *			the policy host's addresses; a connect error,
+ *			timeout or broken connection of the fetch.
+ *	Every outcome has a plain-words reason for logs and `mtasts check`.
+ *	txt_outcome/txt_sec (and the mx_, tlsrpt_, policy_host_ pairs) keep
+ *	what each lookup ended in and its DNSSEC state.
  */
 #ifndef DISCOVERY_H
 #define DISCOVERY_H
@@ -66,6 +94,8 @@
 #define DISC_MAX_ADDR 16	/* our limit on policy host addresses */
 #define DISC_REASON_MAX 512
 #define DISC_TXT_MAX 1024
+#define DISC_MAX_WARN 8		/* policy parser warnings kept */
+#define DISC_WARN_MAX 200
 
 typedef enum disc_status {
     DISC_POLICY,
@@ -112,10 +142,13 @@ typedef struct disc_result {
     long http_status;		/* 0: no HTTP answer */
     char content_type[128];
     char fetch_ip[INET6_ADDRSTRLEN];	/* the address the fetch reached, "" if none */
-    tlsrpt_fetch_failure failure;
+    tlsrpt_fetch_failure failure;	/* RFC 8460 type of a fetch failure, else NONE */
+    fetch_problem fetch_problem;	/* what went wrong in a word, FETCH_OK if nothing */
     char *policy_text;		/* the body as fetched (malloc'ed, NUL added), on DISC_POLICY */
     size_t policy_len;
     policy policy;		/* parsed, on DISC_POLICY */
+    size_t n_policy_warn;	/* lines the parser ignored, values it adjusted */
+    char policy_warn[DISC_MAX_WARN][DISC_WARN_MAX];	/* the first few, in words */
 
     /* DISC_WITH_MX */
     dns_outcome mx_outcome;

@@ -62,6 +62,7 @@ struct fetch_req {
     char refused[FETCH_REASON_MAX];	/* a socket the filter refused */
     ev_timer *fail_timer;	/* deferred delivery of a setup failure */
     char fail_reason[FETCH_REASON_MAX];
+    fetch_problem fail_problem;
     fetch_result res;
     fetch_req *prev, *next;
 };
@@ -443,11 +444,13 @@ static int tls_version_problem(const char *e)
 }
 
 /* set_failure - classify and say why */
-static void __attribute__((format(printf, 4, 5)))
-set_failure(fetch_result *res, tlsrpt_fetch_failure type, int temporary, const char *fmt, ...)
+static void __attribute__((format(printf, 5, 6)))
+set_failure(fetch_result *res, fetch_problem problem, tlsrpt_fetch_failure type, int temporary,
+	    const char *fmt, ...)
 {
     va_list ap;
 
+    res->problem = problem;
     res->failure = type;
     res->temporary = temporary;
     va_start(ap, fmt);
@@ -455,59 +458,81 @@ set_failure(fetch_result *res, tlsrpt_fetch_failure type, int temporary, const c
     va_end(ap);
 }
 
-/* classify - fill failure, temporary and reason from what the transfer ended in */
+/* os_error - the system error of the last connect, in words (no timings: stable text) */
+static const char *os_error(fetch_req *r)
+{
+    long e = 0;
+
+    if (curl_easy_getinfo(r->easy, CURLINFO_OS_ERRNO, &e) == CURLE_OK && e != 0)
+	return strerror((int) e);
+    return "no connection";
+}
+
+/* tls_error - libcurl's TLS error text without the library's version prefix */
+static const char *tls_error(fetch_req *r, CURLcode code)
+{
+    const char *e = r->errbuf[0] ? r->errbuf : curl_easy_strerror(code);
+
+    if (strncmp(e, "OpenSSL/", 8) == 0 && strstr(e, ": "))
+	e = strstr(e, ": ") + 2;
+    return e;
+}
+
+/* classify - fill problem, failure, temporary and reason from how the transfer ended */
 static void classify(fetch_req *r, CURLcode code)
 {
     fetch_result *res = &r->res;
+    const mtasts_config *cfg = r->f->cfg;
     char detail[FETCH_REASON_MAX];
-    const char *e = r->errbuf[0] ? r->errbuf : curl_easy_strerror(code);
 
     if (r->abort == ABORT_STATUS
 	|| (res->http_status != 0 && res->http_status != 200
 	    && (code == CURLE_OK || code == CURLE_WRITE_ERROR
 		|| code == CURLE_FILESIZE_EXCEEDED))) {
 	if (res->http_status >= 300 && res->http_status < 400)
-	    set_failure(res, FETCH_FAIL_FETCH_ERROR, 0,
-			"the policy host answered HTTP %ld (a redirect; RFC 8461 §3.3 forbids "
-			"following it)", res->http_status);
+	    set_failure(res, FETCH_REDIRECT, FETCH_FAIL_FETCH_ERROR, 0,
+			"the policy host answered HTTP %ld, a redirect, which is not followed "
+			"(RFC 8461 §3.3)", res->http_status);
 	else
-	    set_failure(res, FETCH_FAIL_FETCH_ERROR, 0,
+	    set_failure(res, FETCH_STATUS, FETCH_FAIL_FETCH_ERROR, 0,
 			"the policy host answered HTTP %ld instead of 200", res->http_status);
 	return;
     }
     if (r->abort == ABORT_TYPE || (code == CURLE_OK && !fetch_content_type_ok(res->content_type))) {
-	set_failure(res, FETCH_FAIL_POLICY_INVALID, 0,
-		    "the policy is served as '%s', not text/plain",
+	set_failure(res, FETCH_MEDIA_TYPE, FETCH_FAIL_POLICY_INVALID, 0,
+		    "the policy is served as '%s', not text/plain (RFC 8461 §3.2)",
 		    res->content_type[0] ? res->content_type : "(no Content-Type)");
 	return;
     }
     if (r->abort == ABORT_SIZE || code == CURLE_FILESIZE_EXCEEDED) {
-	set_failure(res, FETCH_FAIL_POLICY_INVALID, 0,
+	set_failure(res, FETCH_TOO_BIG, FETCH_FAIL_POLICY_INVALID, 0,
 		    "the policy is larger than %d bytes (RFC 8461 §3.3)", POLICY_MAX_BODY);
 	return;
     }
     if (r->abort == ABORT_MEMORY) {
-	set_failure(res, FETCH_FAIL_FETCH_ERROR, 1, "out of memory");
+	set_failure(res, FETCH_LOCAL, FETCH_FAIL_FETCH_ERROR, 1, "out of memory");
 	return;
     }
     switch (code) {
     case CURLE_OK:
+	res->problem = FETCH_OK;
 	res->failure = FETCH_FAIL_NONE;
 	res->temporary = 0;
 	res->reason[0] = 0;
 	return;
     case CURLE_PEER_FAILED_VERIFICATION:
 	verify_text(r, detail, sizeof(detail));
-	set_failure(res, FETCH_FAIL_WEBPKI_INVALID, 0,
-		    "the certificate of the policy host is not valid: %s", detail);
+	set_failure(res, FETCH_CERTIFICATE, FETCH_FAIL_WEBPKI_INVALID, 0,
+		    "the certificate of %s is not valid: %s", r->host, detail);
 	return;
     case CURLE_SSL_CONNECT_ERROR:
-	if (tls_version_problem(e)) {
-	    set_failure(res, FETCH_FAIL_FETCH_ERROR, 0,
-			"the policy host does not offer TLS 1.2 or later (%s)", e);
+	if (tls_version_problem(tls_error(r, code))) {
+	    set_failure(res, FETCH_TLS_VERSION, FETCH_FAIL_FETCH_ERROR, 0,
+			"%s does not offer TLS 1.2 or later (%s)", r->host, tls_error(r, code));
 	    return;
 	}
-	set_failure(res, FETCH_FAIL_FETCH_ERROR, 1, "the TLS handshake failed: %s", e);
+	set_failure(res, FETCH_TLS, FETCH_FAIL_FETCH_ERROR, 1, "the TLS handshake with %s "
+		    "failed: %s", r->host, tls_error(r, code));
 	return;
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
@@ -515,26 +540,42 @@ static void classify(fetch_req *r, CURLcode code)
     case CURLE_OUT_OF_MEMORY:
     case CURLE_FAILED_INIT:
     case CURLE_UNSUPPORTED_PROTOCOL:
-	set_failure(res, FETCH_FAIL_FETCH_ERROR, 1,
-		    "local problem, not the domain's: %s (check ca_file, ca_path)", e);
+	set_failure(res, FETCH_LOCAL, FETCH_FAIL_FETCH_ERROR, 1,
+		    "a local problem, not the domain's: %s (check ca_file and ca_path)",
+		    tls_error(r, code));
 	return;
     case CURLE_OPERATION_TIMEDOUT:
-	set_failure(res, FETCH_FAIL_FETCH_ERROR, 1, "the fetch timed out: %s", e);
+	set_failure(res, FETCH_TIMEOUT, FETCH_FAIL_FETCH_ERROR, 1,
+		    "no complete answer from %s within %llu s (fetch_timeout) or no connection "
+		    "within %llu s (fetch_connect_timeout)", r->host,
+		    (unsigned long long) (cfg->fetch_timeout_ms / 1000),
+		    (unsigned long long) (cfg->fetch_connect_timeout_ms / 1000));
 	return;
     case CURLE_COULDNT_CONNECT:
 	if (r->refused[0])
-	    set_failure(res, FETCH_FAIL_FETCH_ERROR, 0,
+	    set_failure(res, FETCH_REFUSED_ADDRESS, FETCH_FAIL_FETCH_ERROR, 0,
 			"refused to connect: %s", r->refused);
 	else
-	    set_failure(res, FETCH_FAIL_FETCH_ERROR, 1,
-			"cannot connect to the policy host: %s", e);
+	    set_failure(res, FETCH_CONNECT, FETCH_FAIL_FETCH_ERROR, 1,
+			"cannot connect to %s port %d: %s", r->host, FETCH_PORT, os_error(r));
+	return;
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+	set_failure(res, FETCH_CONNECT, FETCH_FAIL_FETCH_ERROR, 1,
+		    "the connection to %s broke off: %s", r->host, curl_easy_strerror(code));
 	return;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
-	set_failure(res, FETCH_FAIL_FETCH_ERROR, 1, "cannot resolve: %s", e);
+	set_failure(res, FETCH_CONNECT, FETCH_FAIL_FETCH_ERROR, 1, "cannot resolve: %s",
+		    curl_easy_strerror(code));
 	return;
     default:
-	set_failure(res, FETCH_FAIL_FETCH_ERROR, 1, "the fetch failed: %s", e);
+	set_failure(res, FETCH_OTHER, FETCH_FAIL_FETCH_ERROR, 1, "the fetch failed: %s",
+		    tls_error(r, code));
 	return;
     }
 }
@@ -582,6 +623,7 @@ static void fail_later(evloop *loop, void *arg)
 
     (void) loop;
     r->fail_timer = NULL;
+    r->res.problem = r->fail_problem;
     r->res.failure = FETCH_FAIL_FETCH_ERROR;
     r->res.temporary = 0;
     snprintf(r->res.reason, sizeof(r->res.reason), "%s", r->fail_reason);
@@ -656,6 +698,7 @@ fetch_req *fetch_start(fetcher *f, const char *host, const char *const *addrs, s
 	f->head->prev = r;
     f->head = r;
 
+    r->fail_problem = FETCH_NO_ADDRESS;
     if (naddr == 0 && !fetcher_routes(f, host))
 	fail = "no address to connect to";
     if (fail == NULL && naddr > 0) {
@@ -677,8 +720,10 @@ fetch_req *fetch_start(fetcher *f, const char *host, const char *const *addrs, s
 	if ((r->easy = curl_easy_init()) == NULL || (r->share = curl_share_init()) == NULL)
 	    goto oom;
 	if (curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK
-	    || setup_easy(f, r) < 0)
+	    || setup_easy(f, r) < 0) {
+	    r->fail_problem = FETCH_LOCAL;
 	    fail = "libcurl refused an option (is it built with HTTPS and TLS 1.2?)";
+	}
 	else if (curl_multi_add_handle(f->multi, r->easy) != CURLM_OK)
 	    goto oom;
     }
@@ -716,4 +761,15 @@ const char *tlsrpt_fetch_failure_name(tlsrpt_fetch_failure f)
 	return "sts-webpki-invalid";
     }
     return "?";
+}
+
+/* fetch_problem_name - a stable word for a problem (JSON) */
+const char *fetch_problem_name(fetch_problem p)
+{
+    static const char *const names[] = {
+	"ok", "no-address", "refused-address", "connect", "timeout", "tls", "tls-version",
+	"certificate", "http-status", "redirect", "media-type", "too-big", "local", "other",
+    };
+
+    return (unsigned) p < sizeof(names) / sizeof(names[0]) ? names[p] : "?";
 }

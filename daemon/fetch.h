@@ -15,6 +15,7 @@
  *	void fetch_cancel(fetcher *f, fetch_req *r);
  *	int  fetch_content_type_ok(const char *content_type);
  *	const char *tlsrpt_fetch_failure_name(tlsrpt_fetch_failure f);
+ *	const char *fetch_problem_name(fetch_problem p);
  * DESCRIPTION
  *	fetcher_new() makes one libcurl multi handle on the loop (its
  *	sockets and timer are loop watches and timers; no thread, no
@@ -59,6 +60,9 @@
  *	(an invalid policy body is the caller's finding: policy-invalid,
  *	definitive.)
  *
+ *	problem names the cause in a word (fetch_problem_name(): "timeout",
+ *	"certificate", "redirect", ...: stable, used in JSON output).
+ *
  *	fetch_content_type_ok() says whether a Content-Type value is
  *	text/plain, with or without parameters (case-insensitive, RFC 7231
  *	§3.1.1.1).
@@ -89,6 +93,24 @@ typedef enum tlsrpt_fetch_failure {
     FETCH_FAIL_WEBPKI_INVALID,	/* sts-webpki-invalid */
 } tlsrpt_fetch_failure;
 
+/* What went wrong, for explanations (mtasts check) and statistics */
+typedef enum fetch_problem {
+    FETCH_OK = 0,
+    FETCH_NO_ADDRESS,		/* nothing to connect to (no address, no route) */
+    FETCH_REFUSED_ADDRESS,	/* the address filter refused every address */
+    FETCH_CONNECT,		/* connection refused, unreachable, reset */
+    FETCH_TIMEOUT,
+    FETCH_TLS,			/* TLS handshake failed (not the version) */
+    FETCH_TLS_VERSION,		/* no TLS 1.2 or later on offer */
+    FETCH_CERTIFICATE,		/* untrusted, expired, not for this name */
+    FETCH_STATUS,		/* HTTP status other than 200 and 3xx */
+    FETCH_REDIRECT,		/* HTTP 3xx */
+    FETCH_MEDIA_TYPE,		/* not text/plain */
+    FETCH_TOO_BIG,		/* over POLICY_MAX_BODY */
+    FETCH_LOCAL,		/* our side: CA file, memory, libcurl */
+    FETCH_OTHER,		/* anything else libcurl reports */
+} fetch_problem;
+
 typedef struct fetch_result {
     const char *host;
     const char *url;
@@ -98,6 +120,7 @@ typedef struct fetch_result {
     char ip[INET6_ADDRSTRLEN];	/* the address connected to, "" if none */
     buf body;			/* owned by the fetcher; may be stolen */
     tlsrpt_fetch_failure failure;	/* FETCH_FAIL_NONE: a 200 text/plain body within limits */
+    fetch_problem problem;	/* FETCH_OK, or what went wrong */
     int temporary;		/* on failure: worth retrying soon */
     char reason[FETCH_REASON_MAX];
 } fetch_result;
@@ -114,5 +137,6 @@ fetch_req *fetch_start(fetcher *f, const char *host, const char *const *addrs, s
 void fetch_cancel(fetcher *f, fetch_req *r);
 int fetch_content_type_ok(const char *content_type);
 const char *tlsrpt_fetch_failure_name(tlsrpt_fetch_failure f);
+const char *fetch_problem_name(fetch_problem p);
 
 #endif

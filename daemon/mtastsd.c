@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -131,6 +132,20 @@ static int drop_privileges(const struct passwd *pw, mt_err *err)
 	return -1;
     }
     return 0;
+}
+
+/* raise_fd_limit - room for max_clients connections and our own descriptors */
+static void raise_fd_limit(int max_clients)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t) max_clients + 128;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+	return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+	log_msg(LOG_WARNING, "open-file limit %llu is below max_clients + 128 (%llu)",
+		(unsigned long long) rl.rlim_cur, (unsigned long long) want);
 }
 
 /* write_pid_file - our pid, for init scripts */
@@ -357,6 +372,7 @@ int main(int argc, char **argv)
 	d.ready_fd = detach();
     log_open("mtastsd", d.foreground, d.cfg.log_debug);
     signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit(d.cfg.max_clients);
 
     /* The socket, as root when we are root; then the user. */
     if (pw && getuid() == 0)

@@ -589,6 +589,9 @@ static pc_flight *flight_start(policy_cache *pc, pc_entry *e, enum flight_kind k
 	pc->flights->prev = f;
     pc->flights = f;
     e->flight = f;
+    log_msg(LOG_DEBUG, "%s: discovery started (%s%s%s)", e->domain,
+	    kind == FL_FULL ? "full" : kind == FL_RECHECK ? "TXT re-check" : "re-fetch",
+	    known_id ? ", known id " : "", known_id ? known_id : "");
     pc->st_.flights++;
     pc->st_.flying++;
     if (kind == FL_RECHECK)

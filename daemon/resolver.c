@@ -114,6 +114,16 @@ resolver *resolver_new(evloop *loop, const mtasts_config *cfg, mt_err *err)
 	mt_err_set(err, 0, 0, NULL, "cannot create a libunbound context");
 	goto fail;
     }
+    /*
+     * A thread, not a fork: by default libunbound forks its worker at the
+     * first query, and the child inherits every descriptor open then -
+     * client connections included, so a client that waits for EOF after
+     * its answer (Exim's ${readsocket}) never sees it.
+     */
+    if ((rc = ub_ctx_async(res->ctx, 1)) != 0) {
+	mt_err_set(err, 0, 0, NULL, "libunbound threads: %s", ub_strerror(rc));
+	goto fail;
+    }
     if (cfg->unbound_config && (rc = ub_ctx_config(res->ctx, cfg->unbound_config)) != 0) {
 	mt_err_set(err, 0, 0, NULL, "unbound_config %s: %s", cfg->unbound_config,
 		   ub_strerror(rc));

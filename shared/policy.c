@@ -74,7 +74,7 @@
  *	policy_mx_pattern_matches(), RFC 8461 §4.1: host equals pattern,
  *	or pattern is "*.rest" and host is one non-empty label, ".", rest.
  *	ASCII case-insensitive; one trailing dot on host (or pattern) is
- *	ignored; an empty host never matches.
+ *	ignored; an empty host, or one holding '*', never matches.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -458,8 +458,8 @@ int policy_mx_pattern_matches(const char *pattern, const char *host)
 	hlen--;
     if (plen > 0 && pattern[plen - 1] == '.')
 	plen--;
-    if (hlen == 0 || plen == 0)
-	return 0;
+    if (hlen == 0 || plen == 0 || memchr(host, '*', hlen) != NULL)
+	return 0;			/* a host name never holds a wildcard */
     if (plen > 2 && pattern[0] == '*' && pattern[1] == '.') {
 	dot = memchr(host, '.', hlen);
 	if (dot == NULL || dot == host)

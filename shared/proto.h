@@ -35,8 +35,14 @@
  *	and a person can still read it); proto_value_decode() undoes it.
  *	Verbs that list many things answer "ok count=N" and then N lines.
  *
+ *	proto_put_status() starts an answer, proto_put_kv() and
+ *	proto_put_kvf() append " key=value"; the caller appends the final
+ *	"\n". proto_answer_status() copies the first word of an answer.
+ *
  *	proto_answer_get() finds key in an answer line and decodes its
- *	value into val: 0 when found, -1 when not.
+ *	value into val: 0 when found, -1 when not (or when the value's
+ *	encoding is broken). proto_b64_decode() is strict: padding
+ *	required, no whitespace, canonical final bits.
  */
 #ifndef PROTO_H
 #define PROTO_H

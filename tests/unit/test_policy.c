@@ -474,6 +474,7 @@ static void match_wildcard_one_label(void)
     T_ASSERT(!policy_mx_pattern_matches("*.example.com", "mxexample.com"));
     T_ASSERT(!policy_mx_pattern_matches("*.example.com", "mx.example.com.evil"));
     T_ASSERT(!policy_mx_pattern_matches("*.example.com", "mx.badexample.com"));
+    T_ASSERT(!policy_mx_pattern_matches("*.example.com", "*.example.com"));
 }
 
 /* RFC 8461 §4.1: matching is case-insensitive */
