@@ -431,12 +431,11 @@ int main(int argc, char **argv)
     if ((d.tr = tlsrpt_new(d.loop, &d.cfg, d.st, d.pc, d.disc, &err)) == NULL)
 	return fatal(&d, err.msg);
     pc_set_failure_hook(d.pc, tlsrpt_on_fetch_failure, d.tr);
-    venv.tr = d.tr;
     venv.cfg = &d.cfg;
     venv.pc = d.pc;
     venv.st = d.st;
     venv.loop = d.loop;
-    if ((d.verbs = verbs_new(&venv)) == NULL)
+    if ((d.verbs = verbs_new(&venv)) == NULL || tlsrpt_add_verbs(d.tr, d.verbs) < 0)
 	return fatal(&d, "out of memory");
     memset(&lim, 0, sizeof(lim));
     lim.max_clients = d.cfg.max_clients;

@@ -771,6 +771,7 @@ static int under_way(const tlsrpt_sender *s, uint32_t day, const char *domain, c
 typedef struct run_ctx {
     tlsrpt_sender *s;
     int64_t now;
+    uint32_t force_day;		/* deliveries of this day are due now (0: none) */
     int started;
     size_t n;
     struct run_key {
@@ -791,7 +792,7 @@ static int run_entry(const tlsrpt_outbox_entry *e, void *arg)
 	job *j;
 	int rc;
 
-	if (d->state != TLSRPT_PENDING || d->next > r->now
+	if (d->state != TLSRPT_PENDING || (d->next > r->now && e->day != r->force_day)
 	    || under_way(s, e->day, e->domain, d->uri) || strlen(d->uri) >= sizeof(j->uri))
 	    continue;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
@@ -825,7 +826,8 @@ static int due_key(const tlsrpt_outbox_entry *e, void *arg)
     size_t i;
 
     for (i = 0; i < e->n_rua; i++)
-	if (e->rua[i].state == TLSRPT_PENDING && e->rua[i].next <= r->now)
+	if (e->rua[i].state == TLSRPT_PENDING
+	    && (e->rua[i].next <= r->now || e->day == r->force_day))
 	    break;
     if (i == e->n_rua)
 	return 0;
@@ -839,9 +841,10 @@ static int due_key(const tlsrpt_outbox_entry *e, void *arg)
 }
 
 /* tlsrpt_sender_run - start every due delivery */
-int tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, tlsrpt_run_cb done, void *arg)
+int tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, uint32_t force_day, tlsrpt_run_cb done,
+		      void *arg)
 {
-    run_ctx r = {s, now, 0, 0, NULL};
+    run_ctx r = {s, now, force_day, 0, 0, NULL};
     tlsrpt_outbox_entry e;
     mt_err err;
     size_t i;

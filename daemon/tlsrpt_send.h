@@ -16,7 +16,7 @@
  *	int  tlsrpt_outbox_list(tlsrpt_sender *s, uint32_t day,
  *	                        tlsrpt_outbox_cb cb, void *arg, mt_err *err);
  *	void tlsrpt_outbox_entry_free(tlsrpt_outbox_entry *e);
- *	int  tlsrpt_sender_run(tlsrpt_sender *s, int64_t now,
+ *	int  tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, uint32_t force_day,
  *	                       tlsrpt_run_cb done, void *arg);
  *	int  tlsrpt_sender_busy(const tlsrpt_sender *s);
  *	int  tlsrpt_outbox_prune(tlsrpt_sender *s, uint32_t first_kept_day,
@@ -36,7 +36,9 @@
  *	day is 0).
  *
  *	tlsrpt_sender_run() starts every delivery that is due at now and
- *	not already under way, and returns the number started. Each runs on
+ *	not already under way, and returns the number started. Pending
+ *	deliveries of force_day (a day number; 0 for none) are due now
+ *	whatever their retry time: `mtasts report send` means now. Each runs on
  *	the loop: https: with libcurl (POST, "Content-Type:
  *	application/tlsrpt+gzip", TLS 1.2 or later verified against ca_file
  *	or the system's roots, no redirects, 2xx is success, RFC 8460
@@ -115,7 +117,8 @@ int tlsrpt_outbox_get(tlsrpt_sender *s, uint32_t day, const char *domain,
 int tlsrpt_outbox_list(tlsrpt_sender *s, uint32_t day, tlsrpt_outbox_cb cb, void *arg,
 		       mt_err *err);
 void tlsrpt_outbox_entry_free(tlsrpt_outbox_entry *e);
-int tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, tlsrpt_run_cb done, void *arg);
+int tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, uint32_t force_day, tlsrpt_run_cb done,
+		      void *arg);
 int tlsrpt_sender_busy(const tlsrpt_sender *s);
 int tlsrpt_outbox_prune(tlsrpt_sender *s, uint32_t first_kept_day, mt_err *err);
 

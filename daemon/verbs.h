@@ -65,8 +65,7 @@
 #define VERBS_EXT_MAX 16
 
 struct proto_req;
-typedef srv_result (*verbs_ext_fn)(void *arg, srv_conn *c, const struct proto_req *req,
-				   buf *out);
+typedef srv_result (*verbs_ext_fn)(void *arg, srv_conn *c, struct proto_req *req, buf *out);
 
 typedef struct verbs verbs;
 
@@ -75,7 +74,6 @@ typedef struct verbs_env {
     policy_cache *pc;
     store *st;
     evloop *loop;
-    struct tlsrpt *tr;			/* TLS-RPT verbs (tlsrpt.h), or NULL */
 } verbs_env;
 
 verbs *verbs_new(const verbs_env *env);

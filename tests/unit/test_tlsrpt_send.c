@@ -104,7 +104,7 @@ static int run(tlsrpt_sender *s, int64_t now)
     int started, i;
 
     run_done = 0;
-    started = tlsrpt_sender_run(s, now, done_cb, NULL);
+    started = tlsrpt_sender_run(s, now, 0, done_cb, NULL);
     for (i = 0; i < 600 && !run_done; i++)
 	evloop_run_once(loop, 100);
     return run_done ? started : -1;
