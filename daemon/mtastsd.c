@@ -465,9 +465,10 @@ int main(int argc, char **argv)
     if (d.watchdog)
 	evloop_timer_cancel(d.loop, d.watchdog);
     server_free(d.srv);
+    tlsrpt_free(d.tr);			/* commits pending TLS-RPT counts; before
+					 * discovery, whose client it POSTs with */
     discovery_free(d.disc);		/* no callbacks after this */
     pc_free(d.pc);			/* commits last-use times */
-    tlsrpt_free(d.tr);			/* commits pending TLS-RPT counts */
     verbs_free(d.verbs);
     store_close(d.st);
     evloop_unwatch(d.loop, d.sigfd);

@@ -652,7 +652,7 @@ tlsrpt *tlsrpt_new(evloop *loop, const mtasts_config *cfg, store *st, policy_cac
     t->pc = pc;
     t->disc = disc;
     if ((t->counters = tlsrpt_counters_open(store_env(st), err)) == NULL
-	|| (t->sender = tlsrpt_sender_new(loop, cfg, store_env(st), err)) == NULL) {
+	|| (t->sender = tlsrpt_sender_new(loop, cfg, store_env(st), disc, err)) == NULL) {
 	tlsrpt_counters_close(t->counters);
 	free(t);
 	return NULL;
