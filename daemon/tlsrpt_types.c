@@ -33,6 +33,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "policy.h"
+
 #include "tlsrpt_types.h"
 
 static const char *const result_names[TLSRPT_RESULT_COUNT] = {
@@ -186,6 +188,41 @@ tlsrpt_result_type tlsrpt_classify_exim(int defer_errno, const char *msg,
     default:
 	return TLSRPT_NOT_TLS;
     }
+}
+
+/* san_matches - some DNS name of a subjectAltName list matches host */
+static int san_matches(const char *san, const char *host)
+{
+    const char *p = san;
+
+    while (*p) {
+	size_t n = strcspn(p, "\n;,");
+	char name[256];
+
+	if (n > 4 && n - 4 < sizeof(name) && strncasecmp(p, "DNS=", 4) == 0) {
+	    memcpy(name, p + 4, n - 4);
+	    name[n - 4] = 0;
+	    /* RFC 6125 §6.4.3: "*." matches one whole left-most label, as in
+	     * an MTA-STS mx pattern (RFC 8461 §4.1 refers to the same rules) */
+	    if (policy_mx_pattern_matches(name, host))
+		return 1;
+	}
+	p += n;
+	while (*p == '\n' || *p == ';' || *p == ',' || *p == ' ')
+	    p++;
+    }
+    return 0;
+}
+
+/* tlsrpt_classify_unverified - an established session whose certificate did not verify */
+tlsrpt_result_type tlsrpt_classify_unverified(int64_t cert_notafter, int64_t now,
+					      const char *san, const char *host)
+{
+    if (cert_notafter > 0 && cert_notafter < now)
+	return TLSRPT_CERTIFICATE_EXPIRED;
+    if (san && *san && host && *host && !san_matches(san, host))
+	return TLSRPT_CERTIFICATE_HOST_MISMATCH;
+    return TLSRPT_CERTIFICATE_NOT_TRUSTED;
 }
 
 /* tlsrpt_day_of - the UTC day (days since the epoch) of a Unix time */

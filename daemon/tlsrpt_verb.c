@@ -63,13 +63,14 @@ static int parse_int(const char *v, long long min, long long max, long long *out
 /* tlsrpt_verb_parse - check and decode "report DOMAIN key=value ..." */
 int tlsrpt_verb_parse(proto_req *req, int64_t now, tlsrpt_verb_args *a, mt_err *err)
 {
-    const char *result = NULL, *msg = NULL;
+    const char *result = NULL, *msg = NULL, *san = NULL;
+    int unverified = 0;
     long long n, defer_errno = 0, notafter = 0;
     int have_errno = 0, i;
     unsigned seen = 0;
     static const char *const keys[] = {
 	"result", "errno", "msg", "notafter", "policy", "mx", "ip", "sip", "helo", "reason",
-	"tlsa", "count", NULL,
+	"tlsa", "count", "skipped", "verify", "san", NULL,
     };
 
     memset(a, 0, sizeof(*a));
@@ -156,6 +157,17 @@ int tlsrpt_verb_parse(proto_req *req, int64_t now, tlsrpt_verb_args *a, mt_err *
 		goto bad;
 	    a->count = (uint64_t) n;
 	    break;
+	case 12:
+	    a->skipped = sanitise(v);
+	    break;
+	case 13:
+	    if (strcmp(v, "failed") != 0)
+		goto bad;
+	    unverified = 1;
+	    break;
+	case 14:
+	    san = v;		/* not sanitised: only matched against mx */
+	    break;
 	}
 	continue;
       bad:
@@ -163,11 +175,31 @@ int tlsrpt_verb_parse(proto_req *req, int64_t now, tlsrpt_verb_args *a, mt_err *
 	v[-1] = '=';
 	return -1;
     }
+    if (a->skipped) {
+	/* the router's MX list: counted by the caller against the policy */
+	if (result || have_errno || unverified) {
+	    mt_err_set(err, 0, 0, NULL, "bad-argument: skipped= goes alone");
+	    return -1;
+	}
+	a->result = TLSRPT_VALIDATION_FAILURE;
+	a->policy_auto = 0;
+	a->policy = TLSRPT_POLICY_STS;
+	a->reason = a->reason ? a->reason : TLSRPT_REASON_SKIPPED;
+	return 0;
+    }
     if (result) {
 	if (tlsrpt_result_parse(result, &a->result) < 0) {
 	    mt_err_set(err, 0, 0, "RFC 8460 §4.3", "bad-result: not a result type");
 	    return -1;
 	}
+    } else if (unverified) {
+	if (have_errno) {
+	    mt_err_set(err, 0, 0, NULL, "bad-argument: verify=failed or errno=, not both");
+	    return -1;
+	}
+	a->result = tlsrpt_classify_unverified(notafter, now, san, a->mx);
+	if (a->reason == NULL)
+	    a->reason = "certificate not verified (session established: testing mode)";
     } else if (have_errno) {
 	a->result = tlsrpt_classify_exim((int) defer_errno, msg, notafter, now);
 	if (a->result == TLSRPT_NOT_TLS)
