@@ -35,6 +35,12 @@ EL_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 case $BUILD in /*) EL_BUILD=$BUILD ;; *) EL_BUILD=$EL_REPO/$BUILD ;; esac
 EL_TOP=$(mktemp -d /tmp/mtasts-exim-test.XXXXXX)
 chmod 0755 "$EL_TOP"
+# Exim rereads its configuration, and what that includes, after dropping to
+# Debian-exim: a copy of packaging/exim/ it can read wherever the checkout
+# lies (a clone in /root is closed to Debian-exim).
+EL_PK=$EL_TOP/packaging-exim
+cp -r "$EL_REPO/packaging/exim" "$EL_PK"
+chmod -R a+rX "$EL_PK"
 EL_SOCK=$EL_TOP/mtastsd.sock
 EL_DPID=
 EL_PIDS=()
@@ -221,7 +227,7 @@ dc_hide_mailname=''
 dc_mailname_in_oh='true'
 dc_localdelivery='mail_spool'
 EOF
-    local pk=$EL_REPO/packaging/exim
+    local pk=$EL_PK
     if [ "$split" = true ]; then
         # as README.md's "Debian, split configuration" says
         cat "$pk/mtasts-main.conf" "$pk/$ask" > "$d/etc/conf.d/main/05_mtasts"

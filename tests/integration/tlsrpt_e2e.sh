@@ -23,7 +23,7 @@ Z=${WORLD_ZONE:-example.test}
 PY=/usr/bin/python3
 SUBMITTER=sender.example.test
 FROM=tlsrpt@sender.example.test
-PK=$EL_REPO/packaging/exim
+PK=$EL_PK	# exim_lib.sh's copy of packaging/exim/
 TESTING_RUA="v=TLSRPTv1; rua=https://tlsrpt.$Z/report"
 
 # put back what this test changes in the shared world, then exim_lib's cleanup
