@@ -20,18 +20,20 @@ typedef struct cli_command {
 
 int cli_lint_policy(int argc, char **argv);
 int cli_lint_record(int argc, char **argv);
-int cli_check(int argc, char **argv);
 /* asking mtastsd (daemon issue): cli_query.c, cli_cache.c, cli_stats.c */
 int cli_query(int argc, char **argv);
 int cli_cache(int argc, char **argv);
 int cli_stats(int argc, char **argv);
+int cli_check(int argc, char **argv);
+int cli_report(int argc, char **argv);
 
 #define CLI_COMMANDS \
     {"lint-policy", cli_lint_policy, "check an MTA-STS policy file (RFC 8461 3.2)"}, \
     {"lint-record", cli_lint_record, "check an _mta-sts or _smtp._tls TXT record"}, \
-    {"check", cli_check, "discover, validate and explain a domain's MTA-STS (RFC 8461)"}, \
     {"query", cli_query, "ask mtastsd for a domain's policy (or an MX verdict)"}, \
     {"cache", cli_cache, "list, show or flush mtastsd's policy cache"}, \
-    {"stats", cli_stats, "mtastsd's counters (--prometheus for scraping)"},
+    {"stats", cli_stats, "mtastsd's counters (--prometheus for scraping)"}, \
+    {"check", cli_check, "discover, validate and explain a domain's MTA-STS (RFC 8461)"}, \
+    {"report", cli_report, "TLS-RPT reports: list, show, send (RFC 8460)"},
 
 #endif

@@ -45,6 +45,7 @@
 #include "policy_cache.h"
 #include "server.h"
 #include "store.h"
+#include "tlsrpt.h"
 #include "verbs.h"
 
 #define DRAIN_GRACE_MS 1000	/* beyond answer_deadline, for the last writes */
@@ -60,6 +61,7 @@ typedef struct daemon_state {
     server *srv;
     verbs *verbs;
     policy_cache *pc;
+    tlsrpt *tr;			/* TLS-RPT: counters, reports (tlsrpt.c) */
     discovery *disc;
     store *st;
     int sigfd;
@@ -69,6 +71,8 @@ typedef struct daemon_state {
     ev_timer *watchdog;
     uint64_t watchdog_ms;
     int ready_fd;			/* to the waiting parent, -1 when none */
+    int log_opened;
+    int bound;				/* the socket file is ours: remove it on failure */
 } daemon_state;
 
 /* usage - the synopsis */
@@ -304,8 +308,10 @@ static void ready(daemon_state *d)
 static int fatal(daemon_state *d, const char *msg)
 {
     fprintf(stderr, "mtastsd: %s\n", msg);
-    if (!d->foreground)
+    if (!d->foreground && d->log_opened)
 	log_msg(LOG_ERR, "%s", msg);
+    if (d->bound)
+	(void) unlink(d->cfg.socket);
     return 1;
 }
 
@@ -371,6 +377,7 @@ int main(int argc, char **argv)
     if (!d.foreground)
 	d.ready_fd = detach();
     log_open("mtastsd", d.foreground, d.cfg.log_debug);
+    d.log_opened = 1;
     signal(SIGPIPE, SIG_IGN);
     raise_fd_limit(d.cfg.max_clients);
 
@@ -382,6 +389,7 @@ int main(int argc, char **argv)
     mkdir_parent(d.cfg.socket, sock_uid, pw ? pw->pw_gid : (gid_t) -1);
     if ((fd = server_bind(d.cfg.socket, d.cfg.socket_mode, sock_uid, sock_gid, &err)) < 0)
 	return fatal(&d, err.msg);
+    d.bound = 1;
     if (pw && getuid() == 0) {
 	if (mkdir(d.cfg.state_dir, 0750) == 0 || errno == EEXIST)
 	    (void) !chown(d.cfg.state_dir, pw->pw_uid, pw->pw_gid);
@@ -420,11 +428,14 @@ int main(int argc, char **argv)
     be = pc_backend_discovery(d.disc);
     if ((d.pc = pc_new(d.loop, &d.cfg, d.st, &be, &err)) == NULL)
 	return fatal(&d, err.msg);
+    if ((d.tr = tlsrpt_new(d.loop, &d.cfg, d.st, d.pc, d.disc, &err)) == NULL)
+	return fatal(&d, err.msg);
+    pc_set_failure_hook(d.pc, tlsrpt_on_fetch_failure, d.tr);
     venv.cfg = &d.cfg;
     venv.pc = d.pc;
     venv.st = d.st;
     venv.loop = d.loop;
-    if ((d.verbs = verbs_new(&venv)) == NULL)
+    if ((d.verbs = verbs_new(&venv)) == NULL || tlsrpt_add_verbs(d.tr, d.verbs) < 0)
 	return fatal(&d, "out of memory");
     memset(&lim, 0, sizeof(lim));
     lim.max_clients = d.cfg.max_clients;
@@ -454,6 +465,8 @@ int main(int argc, char **argv)
     if (d.watchdog)
 	evloop_timer_cancel(d.loop, d.watchdog);
     server_free(d.srv);
+    tlsrpt_free(d.tr);			/* commits pending TLS-RPT counts; before
+					 * discovery, whose client it POSTs with */
     discovery_free(d.disc);		/* no callbacks after this */
     pc_free(d.pc);			/* commits last-use times */
     verbs_free(d.verbs);

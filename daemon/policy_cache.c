@@ -75,7 +75,7 @@ struct policy_cache {
     pc_entry **touched;
     size_t ntouched, captouched;
     ev_timer *commit_timer;
-    pc_entry *busy;			/* being written: eviction must not free it */
+    int writing;			/* in a store write: eviction must not free entries */
     pc_failure_fn fail_hook;
     void *fail_arg;
     pc_stats st_;
@@ -236,37 +236,32 @@ static void touch(policy_cache *pc, pc_entry *e, int64_t now)
     pc->touched[pc->ntouched++] = e;
 }
 
-/* persist - write e's record (with text when given) in one transaction */
+/* persist - write e's record with its new policy text, at once, in one transaction */
 static void persist(policy_cache *pc, pc_entry *e, const char *text, size_t text_len)
 {
     store_rec r = e->rec;
     mt_err err;
 
-    r.text = (char *) (text ? text : "");
-    r.text_len = text ? text_len : 0;
-    if (text == NULL && e->rec.has_policy) {
-	/* keep the stored text: read it back (rare: failure after a policy) */
-	store_rec old;
-
-	if (store_get(pc->st, e->domain, &old, &err) == 1) {
-	    pc->busy = e;
-	    r.text = old.text;
-	    r.text_len = old.text_len;
-	    if (store_put(pc->st, e->domain, &r, &err) < 0) {
-		pc->st_.store_errors++;
-		log_msg(LOG_ERR, "%s: cannot store the domain's state: %s", e->domain, err.msg);
-	    }
-	    pc->busy = NULL;
-	    store_rec_free(&old);
-	    return;
-	}
-    }
-    pc->busy = e;
+    r.text = (char *) text;
+    r.text_len = text_len;
+    pc->writing++;
     if (store_put(pc->st, e->domain, &r, &err) < 0) {
 	pc->st_.store_errors++;
-	log_msg(LOG_ERR, "%s: cannot store the domain's state: %s", e->domain, err.msg);
+	log_msg(LOG_ERR, "%s: cannot store the policy: %s", e->domain, err.msg);
     }
-    pc->busy = NULL;
+    pc->writing--;
+}
+
+/*
+ * mark_dirty - e's state (first contact, failures, last use) changed: it is
+ * written with the next batch (pc_commit(), every PC_TOUCH_INTERVAL_MS and
+ * at exit), not now - a synchronous write per failed lookup would put an
+ * fsync on the event loop for every unknown domain. A crash loses at most
+ * that interval of such state, never a policy.
+ */
+static void mark_dirty(policy_cache *pc, pc_entry *e)
+{
+    touch(pc, e, e->rec.last_used);
 }
 
 /* refresh_due - when the refresh scheduler should fetch this policy again */
@@ -467,7 +462,7 @@ static void full_result(policy_cache *pc, pc_entry *e, const disc_result *r, int
 	set_outcome(pc, e, PC_TEMPFAIL, "internal", now);
 	break;
     }
-    persist(pc, e, NULL, 0);
+    mark_dirty(pc, e);
 }
 
 /* recheck_result - the background TXT re-check of a cached policy */
@@ -530,7 +525,7 @@ static void refetch_result(policy_cache *pc, pc_entry *e, const disc_result *r, 
     default:
 	return;
     }
-    persist(pc, e, NULL, 0);
+    mark_dirty(pc, e);
 }
 
 /* on_result - a discovery finished */
@@ -823,6 +818,18 @@ void pc_wait_cancel(pc_wait *w)
     free(w);
 }
 
+/* pc_refresh - fetch a domain's policy now, whatever is cached (refresh) */
+int pc_refresh(policy_cache *pc, const char *domain)
+{
+    pc_entry *e = entry_find(pc, domain);
+
+    if (e == NULL && (e = entry_new(pc, domain)) == NULL)
+	return -1;
+    if (e->flight)
+	return 1;
+    return flight_start(pc, e, FL_REFETCH, 0, NULL) ? 0 : -1;
+}
+
 /* pc_find - the entry of a domain, if known */
 const pc_entry *pc_find(policy_cache *pc, const char *domain)
 {
@@ -891,35 +898,44 @@ void pc_set_failure_hook(policy_cache *pc, pc_failure_fn fn, void *arg)
     pc->fail_arg = arg;
 }
 
-/* pc_commit - write the batched last-use times */
+/* pc_commit - write the batched state of touched entries, one transaction */
 int pc_commit(policy_cache *pc)
 {
-    store_touch_item *items;
+    const char **names;
+    const store_rec **recs;
     size_t i, n = 0;
     mt_err err;
     int rc = 0;
 
     if (pc->ntouched == 0)
 	return 0;
-    if ((items = calloc(pc->ntouched, sizeof(*items))) == NULL)
+    names = calloc(pc->ntouched, sizeof(*names));
+    recs = calloc(pc->ntouched, sizeof(*recs));
+    if (names == NULL || recs == NULL) {
+	free(names);
+	free(recs);
 	return -1;
+    }
     for (i = 0; i < pc->ntouched; i++) {
 	pc_entry *e = pc->touched[i];
 
 	if (e == NULL)
 	    continue;
 	e->touched_ix = (size_t) -1;
-	items[n].domain = e->domain;
-	items[n].last_used = e->rec.last_used;
+	names[n] = e->domain;
+	recs[n] = &e->rec;		/* text NULL: the stored policy text stays */
 	n++;
     }
     pc->ntouched = 0;
-    if (store_touch(pc->st, items, n, &err) < 0) {
-	log_msg(LOG_ERR, "cannot record last use of %zu domains: %s", n, err.msg);
+    pc->writing++;
+    if (store_put_many(pc->st, names, recs, n, &err) < 0) {
+	log_msg(LOG_ERR, "cannot record the state of %zu domains: %s", n, err.msg);
 	pc->st_.store_errors++;
 	rc = -1;
     }
-    free(items);
+    pc->writing--;
+    free(names);
+    free(recs);
     return rc;
 }
 
@@ -938,7 +954,7 @@ static void on_evict(const char *domain, void *arg)
     policy_cache *pc = arg;
     pc_entry *e = entry_find(pc, domain);
 
-    if (e == NULL || e == pc->busy || e->flight || e->waiters)
+    if (e == NULL || pc->writing || e->flight || e->waiters)
 	return;
     entry_free(pc, e);
 }

@@ -471,35 +471,49 @@ int store_get(store *s, const char *domain, store_rec *out, mt_err *err)
     return ret;
 }
 
-/* put_in_txn - write a record and keep its schedule key in step */
-static int put_in_txn(store *s, MDB_txn *txn, const char *domain, const buf *val,
-		      int64_t due)
+/*
+ * put_in_txn - write a record and keep its schedule key in step; a record
+ * without text keeps the text already stored
+ */
+static int put_in_txn(store *s, MDB_txn *txn, const char *domain, const store_rec *r,
+		      buf *val)
 {
     unsigned char sk[STORE_SCHED_KEY_MAX];
     MDB_val k = {strlen(domain), (void *) domain}, v, skv, empty = {0, (void *) ""};
-    store_rec old;
-    int rc;
+    store_rec old, tmp;
+    int rc, have_old = 0;
 
     rc = mdb_get(txn, s->policies, &k, &v);
-    if (rc == 0 && store_rec_decode(v.mv_data, v.mv_size, &old) == 0) {
-	if (old.refresh_due && old.refresh_due != due) {
-	    skv.mv_size = sched_key(sk, old.refresh_due, domain);
-	    skv.mv_data = sk;
-	    rc = mdb_del(txn, s->schedule, &skv, NULL);
-	    if (rc != 0 && rc != MDB_NOTFOUND) {
-		store_rec_free(&old);
-		return rc;
-	    }
+    if (rc == 0 && store_rec_decode(v.mv_data, v.mv_size, &old) == 0)
+	have_old = 1;
+    else if (rc != 0 && rc != MDB_NOTFOUND)
+	return rc;
+    if (have_old && old.refresh_due && old.refresh_due != r->refresh_due) {
+	skv.mv_size = sched_key(sk, old.refresh_due, domain);
+	skv.mv_data = sk;
+	rc = mdb_del(txn, s->schedule, &skv, NULL);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+	    store_rec_free(&old);
+	    return rc;
 	}
+    }
+    tmp = *r;
+    if (r->text == NULL) {
+	tmp.text = have_old ? old.text : NULL;
+	tmp.text_len = have_old ? old.text_len : 0;
+    }
+    buf_reset(val);
+    rc = store_rec_encode(&tmp, val) < 0 ? MDB_BAD_VALSIZE : 0;
+    if (have_old)
 	store_rec_free(&old);
-    } else if (rc != 0 && rc != MDB_NOTFOUND)
+    if (rc != 0)
 	return rc;
     v.mv_size = val->len;
     v.mv_data = val->data;
     if ((rc = mdb_put(txn, s->policies, &k, &v, 0)) != 0)
 	return rc;
-    if (due) {
-	skv.mv_size = sched_key(sk, due, domain);
+    if (r->refresh_due) {
+	skv.mv_size = sched_key(sk, r->refresh_due, domain);
 	skv.mv_data = sk;
 	if ((rc = mdb_put(txn, s->schedule, &skv, &empty, 0)) != 0)
 	    return rc;
@@ -507,26 +521,35 @@ static int put_in_txn(store *s, MDB_txn *txn, const char *domain, const buf *val
     return 0;
 }
 
-/* store_put - write one record in one transaction, making room when full */
-int store_put(store *s, const char *domain, const store_rec *r, mt_err *err)
+/* key_ok - a domain that fits an LMDB key */
+static int key_ok(const char *domain)
+{
+    size_t n = strlen(domain);
+
+    return n > 0 && n <= STORE_KEY_MAX;
+}
+
+/* store_put_many - write n records in one transaction, making room when full */
+int store_put_many(store *s, const char *const *domains, const store_rec *const *recs,
+		   size_t n, mt_err *err)
 {
     buf val = {0};
     MDB_txn *txn;
-    int rc, attempt;
+    size_t i;
+    int rc = 0, attempt;
 
-    if (strlen(domain) == 0 || strlen(domain) > STORE_KEY_MAX) {
-	mt_err_set(err, 0, 0, NULL, "store: bad key length");
-	return -1;
-    }
-    if (store_rec_encode(r, &val) < 0) {
-	buf_free(&val);
-	mt_err_set(err, 0, 0, NULL, "store: cannot encode the record of %s", domain);
-	return -1;
-    }
+    for (i = 0; i < n; i++)
+	if (!key_ok(domains[i])) {
+	    mt_err_set(err, 0, 0, NULL, "store: bad key length");
+	    return -1;
+	}
+    if (n == 0)
+	return 0;
     for (attempt = 0; attempt < 64; attempt++) {
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 	    break;
-	rc = put_in_txn(s, txn, domain, &val, r->refresh_due);
+	for (i = 0; i < n && rc == 0; i++)
+	    rc = put_in_txn(s, txn, domains[i], recs[i], &val);
 	if (rc == 0)
 	    rc = mdb_txn_commit(txn);
 	else
@@ -543,6 +566,12 @@ int store_put(store *s, const char *domain, const store_rec *r, mt_err *err)
 	return lmdb_fail(err, "writing a policy", rc);
     check_fullness(s);
     return 0;
+}
+
+/* store_put - write one record in one transaction */
+int store_put(store *s, const char *domain, const store_rec *r, mt_err *err)
+{
+    return store_put_many(s, &domain, &r, 1, err);
 }
 
 /* del_in_txn - delete a record and its schedule key */

@@ -11,6 +11,8 @@
  *	MDB_env *store_env(store *s);
  *	int     store_get(store *s, const char *domain, store_rec *out, mt_err *err);
  *	int     store_put(store *s, const char *domain, const store_rec *r, mt_err *err);
+ *	int     store_put_many(store *s, const char *const *domains,
+ *	                    const store_rec *const *recs, size_t n, mt_err *err);
  *	int     store_del(store *s, const char *domain, mt_err *err);
  *	int     store_touch(store *s, const store_touch_item *items, size_t n,
  *	                    mt_err *err);
@@ -52,6 +54,9 @@
  *	the key (8-byte big-endian refresh_due in Unix seconds, then the
  *	domain) exists exactly for records with refresh_due != 0, so the
  *	refresh scheduler walks it in time order (store_schedule_due()).
+ *	A record whose text is NULL keeps the policy text already stored
+ *	(state-only updates need not carry the policy). store_put_many()
+ *	writes n records in one transaction (batched state updates).
  *	store_del() removes a record and its schedule key.
  *	store_touch() updates last_used of many records in one transaction
  *	(records that are gone are skipped): use it from a timer, never per
@@ -153,6 +158,8 @@ void store_close(store *s);
 MDB_env *store_env(store *s);
 int store_get(store *s, const char *domain, store_rec *out, mt_err *err);
 int store_put(store *s, const char *domain, const store_rec *r, mt_err *err);
+int store_put_many(store *s, const char *const *domains, const store_rec *const *recs,
+		   size_t n, mt_err *err);
 int store_del(store *s, const char *domain, mt_err *err);
 int store_touch(store *s, const store_touch_item *items, size_t n, mt_err *err);
 int store_foreach(store *s, store_visit_fn fn, void *arg, mt_err *err);

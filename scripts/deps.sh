@@ -13,7 +13,7 @@ nginx-light libnginx-mod-http-echo
 swaks libnet-ssleay-perl python3-aiosmtpd exim4-daemon-heavy
 iproute2 valgrind dpkg-dev
 libgnutls28-dev libpcre2-dev libdb5.3-dev libidn-dev libidn2-dev patch xz-utils
-python3 python3-cryptography curl unbound-host
+python3 python3-cryptography python3-dkim curl unbound-host
 "
 
 missing=""
