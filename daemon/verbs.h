@@ -58,6 +58,7 @@
 
 #include "config.h"
 #include "policy_cache.h"
+#include "refresh.h"
 #include "server.h"
 #include "store.h"
 
@@ -74,6 +75,7 @@ typedef struct verbs_env {
     policy_cache *pc;
     store *st;
     evloop *loop;
+    refresh *rf;			/* for stats; may be NULL */
 } verbs_env;
 
 verbs *verbs_new(const verbs_env *env);

@@ -557,10 +557,31 @@ static void mx_query_fetches_tlsa_status_once(void)
 }
 
 /* Cached answers must not get slower with more domains: 200k entries. */
+/* lookup_ns - best of five runs of 100000 cached lookups, in thread CPU time
+ * (wall time on a shared machine measures the other tenants) */
+static double lookup_ns(const char *domain)
+{
+    struct timespec a, b;
+    double best = 1e18;
+    got g;
+    int r, i;
+
+    for (r = 0; r < 5; r++) {
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+	for (i = 0; i < 100000; i++)
+	    ask(domain, 0, &g);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+	double ns = ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / 100000;
+
+	if (ns < best)
+	    best = ns;
+    }
+    return best;
+}
+
 static void cached_lookup_cost_does_not_grow(void)
 {
     char name[64];
-    struct timespec a, b;
     double small_ns, big_ns;
     got g;
     int i;
@@ -568,11 +589,7 @@ static void cached_lookup_cost_does_not_grow(void)
     setup();
     ask("d0.example", 0, &g);
     finish(0, policy_result("id", POLICY_MODE_ENFORCE, 86400));
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    for (i = 0; i < 100000; i++)
-	ask("d0.example", 0, &g);
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    small_ns = ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / 100000;
+    small_ns = lookup_ns("d0.example");
     fake_drop = 1;
     for (i = 1; i < 200000; i++) {
 	pc_entry *e;
@@ -584,11 +601,7 @@ static void cached_lookup_cost_does_not_grow(void)
 	e->rec.expires = time(NULL) + 3600;
 	e->last_txt_check = time(NULL);
     }
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    for (i = 0; i < 100000; i++)
-	ask("d0.example", 0, &g);
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    big_ns = ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / 100000;
+    big_ns = lookup_ns("d0.example");
     printf("# cached lookup: %.0f ns with 1 domain, %.0f ns with 200000\n", small_ns, big_ns);
     T_ASSERT(big_ns < small_ns * 3 + 200);
     fake_drop = 0;
@@ -604,8 +617,8 @@ static void refresh_fetches_and_only_valid_policy_replaces(void)
     setup();
     ask("refresh.example", 0, &g);
     finish(0, policy_result("id1", POLICY_MODE_ENFORCE, 86400));
-    T_EQ_INT(pc_refresh(pc, "refresh.example"), 0);
-    T_EQ_INT(pc_refresh(pc, "refresh.example"), 1);	/* one flight at a time */
+    T_EQ_INT(pc_refresh(pc, "refresh.example", NULL, NULL), 0);
+    T_EQ_INT(pc_refresh(pc, "refresh.example", NULL, NULL), 1);	/* one flight at a time */
     T_EQ_INT(calls[1].flags, 0);
     r = result(DISC_TEMPFAIL);
     strcpy(r->id, "id1");
@@ -613,7 +626,7 @@ static void refresh_fetches_and_only_valid_policy_replaces(void)
     finish(1, r);
     T_EQ_INT(ask("refresh.example", 0, &g), 1);
     T_EQ_STR(g.a.e->rec.id, "id1");
-    T_EQ_INT(pc_refresh(pc, "refresh.example"), 0);
+    T_EQ_INT(pc_refresh(pc, "refresh.example", NULL, NULL), 0);
     finish(2, policy_result("id1", POLICY_MODE_TESTING, 600));
     T_EQ_INT(ask("refresh.example", 0, &g), 1);
     T_EQ_INT(g.a.e->rec.mode, POLICY_MODE_TESTING);
