@@ -18,7 +18,7 @@ BUILD       ?= build
 SAN         ?=
 PREFIX      ?= /usr/local
 
-PKGS        := libunbound libcurl lmdb openssl libidn2 zlib jansson
+PKGS        := libunbound libcurl lmdb openssl libidn2 zlib jansson libpsl
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 EXTRA_LIBS  ?= $(shell pkg-config --libs opendkim 2>/dev/null)

@@ -26,6 +26,8 @@ int cli_cache(int argc, char **argv);
 int cli_stats(int argc, char **argv);
 int cli_check(int argc, char **argv);
 int cli_report(int argc, char **argv);
+int cli_cache_import(int argc, char **argv);	/* "cache import", cli_cache_import.c */
+int cli_prefetch(int argc, char **argv);
 
 #define CLI_COMMANDS \
     {"lint-policy", cli_lint_policy, "check an MTA-STS policy file (RFC 8461 3.2)"}, \
@@ -34,6 +36,8 @@ int cli_report(int argc, char **argv);
     {"cache", cli_cache, "list, show or flush mtastsd's policy cache"}, \
     {"stats", cli_stats, "mtastsd's counters (--prometheus for scraping)"}, \
     {"check", cli_check, "discover, validate and explain a domain's MTA-STS (RFC 8461)"}, \
-    {"report", cli_report, "TLS-RPT reports: list, show, send (RFC 8460)"},
+    {"report", cli_report, "TLS-RPT reports: list, show, send (RFC 8460)"}, \
+    {"prefetch", cli_prefetch, "have mtastsd discover and cache a list of domains"}, \
+    /* every entry ends with ", \" so that adding one never touches another */
 
 #endif

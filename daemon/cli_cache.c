@@ -36,7 +36,8 @@ static void usage(FILE *fp)
 {
     fprintf(fp, "usage: mtasts cache list [--json] [-s SOCKET] [-c CONFIG]\n"
 	    "       mtasts cache show DOMAIN [--json] [-s SOCKET] [-c CONFIG]\n"
-	    "       mtasts cache flush DOMAIN [--json] [-s SOCKET] [-c CONFIG]\n");
+	    "       mtasts cache flush DOMAIN [--json] [-s SOCKET] [-c CONFIG]\n"
+	    "       mtasts cache import FILE|- [-c CONFIG] [--force]   (mtastsd stopped)\n");
 }
 
 /* print_json - one JSON value on stdout */
@@ -151,6 +152,8 @@ int cli_cache(int argc, char **argv)
     const char *sub;
     int rc;
 
+    if (argc >= 2 && strcmp(argv[1], "import") == 0)
+	return cli_cache_import(argc - 1, argv + 1);	/* offline: cli_cache_import.c */
     if ((rc = cli_ask_options(argc, argv, &o, usage)) != 0)
 	return rc == 1 ? 0 : 2;
     if (o.nargs < 1) {

@@ -43,6 +43,8 @@
 #include "log.h"
 #include "notify.h"
 #include "policy_cache.h"
+#include "prefetch.h"
+#include "refresh.h"
 #include "server.h"
 #include "store.h"
 #include "tlsrpt.h"
@@ -62,6 +64,8 @@ typedef struct daemon_state {
     verbs *verbs;
     policy_cache *pc;
     tlsrpt *tr;			/* TLS-RPT: counters, reports (tlsrpt.c) */
+    refresh *rf;
+    prefetch *pf;			/* prefetch_file, while it runs */
     discovery *disc;
     store *st;
     int sigfd;
@@ -231,6 +235,7 @@ static void reload(daemon_state *d)
     d->cfg.refresh_max_interval_ms = n.refresh_max_interval_ms;
     d->cfg.refresh_min_interval_ms = n.refresh_min_interval_ms;
     d->cfg.min_cache_lifetime_ms = n.min_cache_lifetime_ms;
+    d->cfg.refresh_jitter_percent = n.refresh_jitter_percent;
     log_open("mtastsd", d->foreground, d->cfg.log_debug);
     if (strcmp(n.socket, d->cfg.socket) != 0 || strcmp(n.state_dir, d->cfg.state_dir) != 0
 	|| n.max_clients != d->cfg.max_clients || n.socket_mode != d->cfg.socket_mode)
@@ -432,10 +437,16 @@ int main(int argc, char **argv)
 	return fatal(&d, err.msg);
     pc_set_failure_hook(d.pc, tlsrpt_on_fetch_failure, d.tr);
     venv.tr = d.tr;
+    if ((d.rf = refresh_new(d.loop, &d.cfg, d.st, d.pc, &err)) == NULL)
+	return fatal(&d, err.msg);
+    if (d.cfg.prefetch_file
+	&& (d.pf = prefetch_start(d.loop, &d.cfg, d.pc, d.cfg.prefetch_file, &err)) == NULL)
+	return fatal(&d, err.msg);
     venv.cfg = &d.cfg;
     venv.pc = d.pc;
     venv.st = d.st;
     venv.loop = d.loop;
+    venv.rf = d.rf;
     if ((d.verbs = verbs_new(&venv)) == NULL)
 	return fatal(&d, "out of memory");
     memset(&lim, 0, sizeof(lim));
@@ -466,6 +477,8 @@ int main(int argc, char **argv)
     if (d.watchdog)
 	evloop_timer_cancel(d.loop, d.watchdog);
     server_free(d.srv);
+    prefetch_free(d.pf);
+    refresh_free(d.rf);
     discovery_free(d.disc);		/* no callbacks after this */
     pc_free(d.pc);			/* commits last-use times */
     tlsrpt_free(d.tr);			/* commits pending TLS-RPT counts */

@@ -34,6 +34,7 @@
 #include "evloop.h"
 #include "log.h"
 #include "policy_cache.h"
+#include "refresh.h"
 #include "store.h"
 
 #define PC_HASH_MIN 1024		/* buckets at start; doubles at load 1 */
@@ -42,6 +43,7 @@ enum flight_kind {
     FL_FULL,				/* no valid policy: TXT, fetch, parse */
     FL_RECHECK,				/* cached: TXT id only (and MX/TLSA) */
     FL_REFETCH,				/* cached, and the id changed: fetch */
+    FL_REFRESH,				/* proactive refresh (refresh.c): fetch */
 };
 
 struct pc_flight {
@@ -49,6 +51,8 @@ struct pc_flight {
     pc_entry *e;			/* NULL: detached, drop the result */
     enum flight_kind kind;
     pc_flight *prev, *next;		/* every flight of pc */
+    pc_refresh_fn refresh_done;		/* FL_REFRESH: who hears the outcome */
+    void *refresh_arg;
 };
 
 struct pc_wait {
@@ -267,25 +271,25 @@ static void mark_dirty(policy_cache *pc, pc_entry *e)
     touch(pc, e, e->rec.last_used);
 }
 
-/* refresh_due - when the refresh scheduler should fetch this policy again */
-static int64_t refresh_due(const policy_cache *pc, int64_t fetched, uint32_t max_age)
+/* same_policy - the fetched policy is the cached one (id, mode, max_age, mx) */
+static int same_policy(const pc_entry *e, const disc_result *r)
 {
-    const mtasts_config *c = pc->cfg;
-    int64_t d = (int64_t) ((uint64_t) max_age * c->refresh_at_percent / 100);
+    size_t i;
 
-    if (c->refresh_max_interval_ms && d > (int64_t) (c->refresh_max_interval_ms / 1000))
-	d = (int64_t) (c->refresh_max_interval_ms / 1000);
-    if (d < (int64_t) (c->refresh_min_interval_ms / 1000))
-	d = (int64_t) (c->refresh_min_interval_ms / 1000);
-    if (d < 1)
-	d = 1;
-    return fetched + d;
+    if (!e->rec.has_policy || strcmp(e->rec.id, r->id) != 0 || e->rec.mode != r->policy.mode
+	|| e->rec.max_age != r->policy.max_age || e->rec.n_mx != r->policy.n_mx)
+	return 0;
+    for (i = 0; i < e->rec.n_mx; i++)
+	if (strcmp(e->rec.mx[i], r->policy.mx[i]) != 0)
+	    return 0;
+    return 1;
 }
 
 /* set_policy - a newly fetched valid policy replaces whatever was cached */
 static void set_policy(policy_cache *pc, pc_entry *e, const disc_result *r, int64_t now)
 {
     int had = pc_policy_valid(e, now);
+    int same = had && same_policy(e, r);
     uint32_t life = r->policy.max_age;
     uint64_t min_life = pc->cfg->min_cache_lifetime_ms / 1000;
 
@@ -293,10 +297,16 @@ static void set_policy(policy_cache *pc, pc_entry *e, const disc_result *r, int6
 	log_msg(LOG_ERR, "%s: out of memory storing the policy", e->domain);
 	return;
     }
-    if (had && strcmp(e->rec.id, r->id) != 0) {
+    if (had && !same) {
 	pc->st_.policies_replaced++;
-	log_msg(LOG_NOTICE, "%s: policy id %s replaces %s (mode %s, max_age %u)", e->domain,
-		r->id, e->rec.id, mode_word(r->policy.mode), (unsigned) life);
+	if (strcmp(e->rec.id, r->id) == 0)
+	    log_msg(LOG_NOTICE, "%s: policy id %s changed its content (mode %s, max_age %u)",
+		    e->domain, r->id, mode_word(r->policy.mode), (unsigned) life);
+	else
+	    log_msg(LOG_NOTICE, "%s: policy id %s replaces %s (mode %s, max_age %u)", e->domain,
+		    r->id, e->rec.id, mode_word(r->policy.mode), (unsigned) life);
+    } else if (same) {		/* a proactive refresh: routine, one per policy and day */
+	log_msg(LOG_DEBUG, "%s: policy id %s fetched again, unchanged", e->domain, r->id);
     } else {
 	log_msg(LOG_INFO, "%s: policy id %s cached (mode %s, max_age %u)", e->domain, r->id,
 		mode_word(r->policy.mode), (unsigned) life);
@@ -308,7 +318,7 @@ static void set_policy(policy_cache *pc, pc_entry *e, const disc_result *r, int6
     e->rec.fetched = now;
     /* Named minimum: max_age 0 or 1 is legal, but must not mean a fetch per message. */
     e->rec.expires = now + (int64_t) (life > min_life ? life : min_life);
-    e->rec.refresh_due = refresh_due(pc, now, life);
+    e->rec.refresh_due = refresh_due_time(pc->cfg, e->domain, now, e->rec.expires);
     e->rec.last_failure = STORE_FAIL_NONE;
     e->rec.fail_id[0] = 0;
     e->rec.fail_time = 0;
@@ -531,6 +541,35 @@ static void refetch_result(policy_cache *pc, pc_entry *e, const disc_result *r, 
     mark_dirty(pc, e);
 }
 
+/* refresh_result - a proactive refresh ended: extend, replace, or keep and retry */
+static pc_refresh_outcome refresh_result(policy_cache *pc, pc_entry *e, const disc_result *r,
+					 int64_t now)
+{
+    store_failure kind;
+
+    if (r->status == DISC_POLICY) {
+	int same = same_policy(e, r);
+
+	set_policy(pc, e, r, now);
+	return same ? PC_REFRESH_SAME : PC_REFRESH_REPLACED;
+    }
+    if (r->status == DISC_TEMPFAIL) {
+	pc->st_.temp_failures++;
+	kind = STORE_FAIL_TEMP;
+    } else if (fetch_failed(r)) {
+	pc->st_.fetch_failures++;
+	kind = STORE_FAIL_DEFINITIVE;
+    } else {
+	kind = STORE_FAIL_NO_RECORD;	/* RFC 8461 §3.3: the cached policy stays */
+    }
+    record_failure(e, kind, fetch_failed(r) ? r->id : NULL, now);
+    /* After expiry the policy is fetched on demand again, not kept alive. */
+    e->rec.refresh_due = e->rec.expires > now
+	? refresh_retry_time(pc->cfg, e->domain, now, e->rec.fail_count, e->rec.expires) : 0;
+    persist(pc, e, NULL, 0);
+    return PC_REFRESH_FAILED;
+}
+
 /* on_result - a discovery finished */
 static void on_result(disc_result *r, void *arg)
 {
@@ -538,6 +577,7 @@ static void on_result(disc_result *r, void *arg)
     policy_cache *pc = f->pc;
     pc_entry *e = f->e;
     int64_t now = (int64_t) time(NULL);
+    pc_refresh_outcome o = PC_REFRESH_GONE;
 
     /* The store writes below (the policy, TLS-RPT's counters through the
      * failure hook) may evict; e must outlive them and settle(). */
@@ -561,8 +601,14 @@ static void on_result(disc_result *r, void *arg)
 	case FL_REFETCH:
 	    refetch_result(pc, e, r, now);
 	    break;
+	case FL_REFRESH:
+	    o = refresh_result(pc, e, r, now);
+	    break;
 	}
     }
+    if (f->kind == FL_REFRESH && f->refresh_done)
+	f->refresh_done(f->refresh_arg, r->domain, o, e ? &e->rec : NULL,
+			o == PC_REFRESH_FAILED ? r->reason : NULL);
     pc->be.result_free(r);
     free(f);
     if (e != NULL)
@@ -825,18 +871,6 @@ void pc_wait_cancel(pc_wait *w)
     free(w);
 }
 
-/* pc_refresh - fetch a domain's policy now, whatever is cached (refresh) */
-int pc_refresh(policy_cache *pc, const char *domain)
-{
-    pc_entry *e = entry_find(pc, domain);
-
-    if (e == NULL && (e = entry_new(pc, domain)) == NULL)
-	return -1;
-    if (e->flight)
-	return 1;
-    return flight_start(pc, e, FL_REFETCH, 0, NULL) ? 0 : -1;
-}
-
 /* pc_find - the entry of a domain, if known */
 const pc_entry *pc_find(policy_cache *pc, const char *domain)
 {
@@ -944,6 +978,47 @@ int pc_commit(policy_cache *pc)
     free(recs);
     write_end(pc);
     return rc;
+}
+
+/* pc_refresh - the proactive refresh of a domain with a policy */
+int pc_refresh(policy_cache *pc, const char *domain, pc_refresh_fn done, void *arg)
+{
+    pc_entry *e = entry_find(pc, domain);
+    pc_flight *f;
+
+    if (e == NULL || !e->rec.has_policy) {
+	/* Nothing to refresh: take the domain off the schedule. */
+	store_rec rec;
+	mt_err err;
+
+	if (e != NULL) {
+	    e->rec.refresh_due = 0;
+	    persist(pc, e, NULL, 0);
+	} else if (store_get(pc->st, domain, &rec, &err) == 1) {
+	    rec.refresh_due = 0;
+	    if (store_put(pc->st, domain, &rec, &err) < 0)
+		log_msg(LOG_ERR, "%s: cannot unschedule the refresh: %s", domain, err.msg);
+	    store_rec_free(&rec);
+	}
+	return -1;
+    }
+    if (e->flight)
+	return 1;
+    if ((f = flight_start(pc, e, FL_REFRESH, 0, NULL)) == NULL)
+	return -1;
+    f->refresh_done = done;
+    f->refresh_arg = arg;
+    return 0;
+}
+
+/* pc_refresh_cancel_all - nobody hears the outcome of running refreshes */
+void pc_refresh_cancel_all(policy_cache *pc)
+{
+    pc_flight *f;
+
+    for (f = pc->flights; f; f = f->next)
+	if (f->kind == FL_REFRESH)
+	    f->refresh_done = NULL;
 }
 
 /* on_commit_timer - batched last-use times, once a minute */

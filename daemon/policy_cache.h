@@ -12,13 +12,15 @@
  *	int   pc_query(policy_cache *pc, const char *domain, unsigned flags,
  *	               pc_answer *now, pc_done_fn done, void *arg, pc_wait **wait);
  *	void  pc_wait_cancel(pc_wait *w);
- *	int   pc_refresh(policy_cache *pc, const char *domain);
  *	const pc_entry *pc_find(policy_cache *pc, const char *domain);
  *	int   pc_flush(policy_cache *pc, const char *domain, mt_err *err);
  *	void  pc_foreach(policy_cache *pc, pc_visit_fn fn, void *arg);
  *	void  pc_get_stats(const policy_cache *pc, pc_stats *st);
  *	void  pc_set_failure_hook(policy_cache *pc, pc_failure_fn fn, void *arg);
  *	int   pc_commit(policy_cache *pc);
+ *	int   pc_refresh(policy_cache *pc, const char *domain, pc_refresh_fn done,
+ *	                 void *arg);
+ *	void  pc_refresh_cancel_all(policy_cache *pc);
  *	size_t pc_flights(const policy_cache *pc);
  *	const char *pc_entry_state(const pc_entry *e, int64_t now);
  * DESCRIPTION
@@ -64,18 +66,27 @@
  *	text in e->ans_policy / e->ans_allowed (see pc_entry); the cache
  *	empties them whenever the policy changes.
  *
- *	pc_refresh() starts a fetch of the domain's policy now, cached or
- *	not (the proactive refresh): 0 started, 1 a flight is already
- *	running, -1 out of memory. Its result follows the same rules as a
- *	changed id: a valid policy replaces the cached one (and moves its
- *	refresh_due in the store's schedule), a failure is recorded, logged
- *	and reported to the failure hook, and the cached policy stays.
- *
  *	pc_flush() forgets a domain's cached policy and failure state, in
  *	memory and in the store. pc_foreach() visits every entry (fn returns
  *	non-zero to stop). pc_commit() writes batched last-use times
  *	(also done by a timer). The failure hook hears every fetch failure
  *	(definitive or not) with the discovery result, for TLS-RPT.
+ *
+ *	pc_refresh() is the proactive refresh (refresh.c) of a domain that
+ *	has a policy, valid or expired: a full fetch. A valid policy
+ *	fetched replaces the cached one (the same policy again extends its
+ *	life); on failure the cached policy stays, the failure is counted
+ *	in the record and the refresh is rescheduled at
+ *	refresh_retry_time(), or unscheduled once the policy has expired.
+ *	The failure hook is not called: the cached policy still governs
+ *	delivery. Returns 0 when started, 1 when the entry is busy with
+ *	other network work (try later), -1 when the domain has no policy
+ *	(it is taken off the schedule) or discovery cannot start. done
+ *	hears the outcome once, from the loop, with the record as it now
+ *	is (valid during the call) and, on failure, the reason; or
+ *	PC_REFRESH_GONE with rec NULL when the entry went away meanwhile.
+ *	pc_refresh_cancel_all() keeps done from being called for the
+ *	refreshes running now; they still complete.
  */
 #ifndef POLICY_CACHE_H
 #define POLICY_CACHE_H
@@ -147,6 +158,15 @@ typedef void (*pc_done_fn)(void *arg, const pc_answer *a);
 typedef int (*pc_visit_fn)(const pc_entry *e, void *arg);
 typedef void (*pc_failure_fn)(void *arg, const char *domain, const disc_result *r);
 
+typedef enum pc_refresh_outcome {
+    PC_REFRESH_SAME,			/* the same policy again: life extended */
+    PC_REFRESH_REPLACED,		/* a new id or body replaced it */
+    PC_REFRESH_FAILED,			/* kept; rescheduled (or expired: unscheduled) */
+    PC_REFRESH_GONE,			/* the entry was flushed or evicted meanwhile */
+} pc_refresh_outcome;
+typedef void (*pc_refresh_fn)(void *arg, const char *domain, pc_refresh_outcome o,
+			      const store_rec *rec, const char *reason);
+
 /* The discovery engine, or a test's stand-in for it */
 typedef struct pc_backend {
     int (*start)(void *engine, const char *domain, unsigned flags, const char *known_id,
@@ -181,7 +201,6 @@ void pc_free(policy_cache *pc);
 int pc_query(policy_cache *pc, const char *domain, unsigned flags, pc_answer *now,
 	     pc_done_fn done, void *arg, pc_wait **wait);
 void pc_wait_cancel(pc_wait *w);
-int pc_refresh(policy_cache *pc, const char *domain);
 const pc_entry *pc_find(policy_cache *pc, const char *domain);
 pc_entry *pc_find_mut(policy_cache *pc, const char *domain);
 int pc_flush(policy_cache *pc, const char *domain, mt_err *err);
@@ -189,6 +208,8 @@ void pc_foreach(policy_cache *pc, pc_visit_fn fn, void *arg);
 void pc_get_stats(const policy_cache *pc, pc_stats *st);
 void pc_set_failure_hook(policy_cache *pc, pc_failure_fn fn, void *arg);
 int pc_commit(policy_cache *pc);
+int pc_refresh(policy_cache *pc, const char *domain, pc_refresh_fn done, void *arg);
+void pc_refresh_cancel_all(policy_cache *pc);
 int pc_policy_valid(const pc_entry *e, int64_t now);
 const char *pc_entry_state(const pc_entry *e, int64_t now);
 const char *pc_status_name(pc_status s);

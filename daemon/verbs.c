@@ -200,10 +200,22 @@ static void put_policy_fields(buf *out, const store_rec *r)
     put_mx_list(out, r);
 }
 
-/* policy_answer_text - the cached answer line of a valid policy */
-static const buf *policy_answer_text(policy_cache *pc, const pc_entry *ce)
+/*
+ * answer_entry - the entry of an answer, writable for its answer texts
+ *
+ * policy_cache.h lets verbs fill ans_policy and ans_allowed of the entry
+ * an answer points at; taking it from the answer instead of looking the
+ * domain up again saves a second hash lookup on every cached answer.
+ */
+static pc_entry *answer_entry(const pc_entry *ce)
 {
-    pc_entry *e = pc_find_mut(pc, ce->domain);
+    return (pc_entry *) ce;
+}
+
+/* policy_answer_text - the cached answer line of a valid policy */
+static const buf *policy_answer_text(const pc_entry *ce)
+{
+    pc_entry *e = answer_entry(ce);
 
     if (e->ans_policy.len == 0) {
 	if (e->rec.mode == POLICY_MODE_NONE) {
@@ -230,10 +242,10 @@ static void no_policy_answer(buf *out, const pc_answer *a, const char *extra_key
 }
 
 /* format_policy - the answer of "policy" and "prefetch" */
-static void format_policy(verbs *v, buf *out, const pc_answer *a)
+static void format_policy(buf *out, const pc_answer *a)
 {
     if (a->status == PC_POLICY) {
-	const buf *t = policy_answer_text(v->env.pc, a->e);
+	const buf *t = policy_answer_text(a->e);
 
 	buf_append(out, t->data, t->len);
 	return;
@@ -326,7 +338,7 @@ int verbs_allowed_item(buf *out, const char *pattern)
 }
 
 /* format_allowed - the allowed MX list of an enforce domain, for Exim's router */
-static void format_allowed(verbs *v, buf *out, const pc_answer *a)
+static void format_allowed(buf *out, const pc_answer *a)
 {
     pc_entry *e;
     const store_rec *r;
@@ -344,7 +356,7 @@ static void format_allowed(verbs *v, buf *out, const pc_answer *a)
 	buf_putc(out, '\n');
 	return;
     }
-    e = pc_find_mut(v->env.pc, a->e->domain);
+    e = answer_entry(a->e);
     if (e->ans_allowed.len == 0) {
 	buf items = {0};
 
@@ -371,10 +383,10 @@ static void format(verbs *v, buf *out, enum verb_id verb, const pc_answer *a, co
 	format_mx(v, out, a, host);
 	break;
     case V_ALLOWED:
-	format_allowed(v, out, a);
+	format_allowed(out, a);
 	break;
     default:
-	format_policy(v, out, a);
+	format_policy(out, a);
 	break;
     }
 }
@@ -657,6 +669,20 @@ static srv_result do_stats(verbs *v, buf *out)
     P("clients_refused", c.refused);
     P("clients_idle_closed", c.idle_closed);
     P("lines_too_long", c.too_long);
+    if (v->env.rf) {
+	refresh_stats r;
+
+	refresh_get_stats(v->env.rf, &r);
+	P("refresh_started", r.started);
+	P("refresh_same", r.same);
+	P("refresh_replaced", r.replaced);
+	P("refresh_failed", r.failed);
+	P("refresh_running", r.running);
+	P("refresh_deferred_busy", r.deferred_busy);
+	P("refresh_deferred_host", r.deferred_host);
+	P("refresh_ticks", r.ticks);
+	P("refresh_scan_us", r.scan_ns / 1000);
+    }
 #undef P
     buf_putc(out, '\n');
     return SRV_DONE;

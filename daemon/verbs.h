@@ -58,6 +58,7 @@
 
 #include "config.h"
 #include "policy_cache.h"
+#include "refresh.h"
 #include "server.h"
 #include "store.h"
 
@@ -76,6 +77,7 @@ typedef struct verbs_env {
     store *st;
     evloop *loop;
     struct tlsrpt *tr;			/* TLS-RPT verbs (tlsrpt.h), or NULL */
+    refresh *rf;			/* for stats; may be NULL */
 } verbs_env;
 
 verbs *verbs_new(const verbs_env *env);

@@ -7,11 +7,12 @@ PACKAGES="
 build-essential clang pkg-config libclang-rt-14-dev
 libunbound-dev libcurl4-openssl-dev liblmdb-dev lmdb-utils libssl-dev
 libidn2-dev zlib1g-dev libjansson-dev libopendkim-dev opendkim-tools
+postfix-mta-sts-resolver python3-uvloop libpsl-dev
 dns-root-data ca-certificates openssl
 nsd ldnsutils unbound bind9-dnsutils
 nginx-light libnginx-mod-http-echo
-swaks libnet-ssleay-perl python3-aiosmtpd exim4-daemon-heavy
-iproute2 valgrind dpkg-dev
+swaks libnet-ssleay-perl jq python3-aiosmtpd exim4-daemon-heavy
+iproute2 procps valgrind dpkg-dev man-db
 libgnutls28-dev libpcre2-dev libdb5.3-dev libidn-dev libidn2-dev patch xz-utils
 python3 python3-cryptography python3-dkim curl unbound-host
 "

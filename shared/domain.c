@@ -236,24 +236,36 @@ int domain_normalise(const char *in, size_t len, char *out, size_t outsz, mt_err
 /* domain_is_valid_ldh - syntax of an already normalised name */
 int domain_is_valid_ldh(const char *name)
 {
-    size_t len, start = 0, i;
-    int dots = 0;
+    /*
+     * One pass, no strlen(): this runs on every request the daemon
+     * answers (the common, already normalised name skips
+     * domain_normalise()), so it is kept to a few instructions a byte.
+     */
+    const unsigned char *p = (const unsigned char *) name, *label;
+    int dots = 0, all_digits = 0;
+    unsigned char c;
 
-    if (name == NULL || (len = strlen(name)) == 0 || len > DOMAIN_MAX)
+    if (name == NULL)
 	return 0;
-    for (i = 0; i <= len; i++) {
-	if (i < len && name[i] != '.') {
-	    unsigned char c = (unsigned char) name[i];
-
-	    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-		return 0;
-	    continue;
+    for (;;) {
+	label = p;
+	all_digits = 1;
+	for (;; p++) {
+	    c = *p;
+	    if ((c >= 'a' && c <= 'z') || c == '-')
+		all_digits = 0;
+	    else if (c < '0' || c > '9')
+		break;
 	}
-	if (i == start || i - start > DOMAIN_LABEL_MAX || name[start] == '-' || name[i - 1] == '-')
+	if (p == label || p - label > DOMAIN_LABEL_MAX || label[0] == '-' || p[-1] == '-')
 	    return 0;
-	if (i < len)
-	    dots++;
-	start = i + 1;
+	if (c == 0)
+	    break;
+	if (c != '.')
+	    return 0;
+	dots++;
+	p++;
     }
-    return dots > 0 && !last_label_numeric(name, len);
+    /* an all-numeric last label is an address, not a name (RFC 3696 §2) */
+    return dots > 0 && p - (const unsigned char *) name <= DOMAIN_MAX && !all_digits;
 }

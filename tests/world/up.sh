@@ -66,7 +66,8 @@ fi
 
 started=$EPOCHREALTIME
 # shellcheck disable=SC2154 # rc is set inside the trap
-trap 'rc=$?; if [ $rc -ne 0 ]; then say "failed; stopping"; "$WORLD_DIR/down.sh" "$RUNDIR" >&2 || true; fi' EXIT
+# (gen.py, when still running, is stopped first: it would go on writing files)
+trap 'rc=$?; if [ $rc -ne 0 ]; then say "failed; stopping"; if [ -n "${gen_pid:-}" ]; then kill "$gen_pid" 2>/dev/null || :; wait "$gen_pid" 2>/dev/null || :; fi; "$WORLD_DIR/down.sh" "$RUNDIR" >&2 || true; fi' EXIT
 
 # --- the module-capable Exim (cached; built here the first time) -----------
 EXIM_MODULES=$("$WORLD_DIR/build-exim.sh") || die "tests/world/build-exim.sh failed: no module-capable Exim"
@@ -114,7 +115,9 @@ start() {
 # Python starts while gen.py works, then waits for the files and addresses
 start mxd "$WORLD_PY" "$WORLD_DIR/mxd.py" "$D_MX/servers.json" "$D_MX" "$D_MX/ready" "$D_LOG/go"
 
-wait $gen_pid || { cat "$D_LOG/gen.log" >&2; die "gen.py failed"; }
+gen_rc=0; wait $gen_pid || gen_rc=$?
+gen_pid=
+[ $gen_rc -eq 0 ] || { cat "$D_LOG/gen.log" >&2; die "gen.py failed"; }
 . "$RUNDIR/world.vars"
 [ "$RESOLVER_ADDR" = 127.0.0.1 ] || die "resolv.conf names 127.0.0.1, gen.py says $RESOLVER_ADDR"
 {
