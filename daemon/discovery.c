@@ -770,7 +770,7 @@ static int address_literal(disc_job *job, const char *host)
 	set_reason(r, "nothing was connected: %s (fetch_allow_address or connect_to can allow "
 		   "it)", why);
     } else {
-	snprintf(r->policy_addr[0], INET6_ADDRSTRLEN, "%s", text);
+	inet_ntop(family, ip, r->policy_addr[0], INET6_ADDRSTRLEN);
 	r->n_policy_addr = 1;
 	r->status = DISC_TXT_OK;
 	set_reason(r, "the address %s", text);

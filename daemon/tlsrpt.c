@@ -18,6 +18,7 @@
 #include "mt_err.h"
 #include "policy.h"
 #include "proto.h"
+#include "sts_record.h"
 
 #include "config.h"
 #include "discovery.h"
@@ -36,6 +37,17 @@
 #define RUN_PARALLEL 16		/* _smtp._tls lookups at once */
 #define RETRY_CHECK_MS 60000	/* look for due retries this often */
 #define RUN_DOMAINS_MAX 1000000	/* our limit on domains in one run */
+#define APPLIED_MEMO 256	/* policies kept as report text (a power of two) */
+
+/* The applied policy of a domain as report text, built once per fetched
+ * policy rather than once per report line (bench/TLSRPT.md) */
+typedef struct applied_memo {
+    char domain[DOMAIN_BUF];
+    char id[STS_ID_MAX + 1];
+    int64_t fetched;
+    policy_mode mode;
+    buf text, mx;
+} applied_memo;
 
 typedef struct run {
     tlsrpt *t;
@@ -60,7 +72,7 @@ struct tlsrpt {
     tlsrpt_sender *sender;
     ev_timer *daily, *retry;
     run *current;
-    buf text, mx;		/* scratch: the applied policy */
+    applied_memo memo[APPLIED_MEMO];
 };
 
 static void arm_daily(tlsrpt *t);
@@ -71,26 +83,46 @@ static int64_t now_unix(void)
     return (int64_t) time(NULL);
 }
 
+/* memo_slot - where a domain's applied policy text is kept */
+static applied_memo *memo_slot(tlsrpt *t, const char *domain)
+{
+    uint32_t h = 2166136261u;
+    const unsigned char *p;
+
+    for (p = (const unsigned char *) domain; *p; p++)
+	h = (h ^ *p) * 16777619u;
+    return &t->memo[h & (APPLIED_MEMO - 1)];
+}
+
 /* applied_policy - the cached policy of a domain, as report text */
 static const tlsrpt_applied *applied_policy(tlsrpt *t, const char *domain, tlsrpt_applied *ap)
 {
     const pc_entry *e = t->pc ? pc_find(t->pc, domain) : NULL;
+    applied_memo *m;
     size_t i;
 
     if (e == NULL || !e->rec.has_policy || e->rec.expires <= now_unix())
 	return NULL;
-    buf_reset(&t->text);
-    buf_reset(&t->mx);
-    /* the policy's lines as RFC 8460 §4.4 shows them in policy-string */
-    buf_printf(&t->text, "version: STSv1\nmode: %s\n", policy_mode_name(e->rec.mode));
-    for (i = 0; i < e->rec.n_mx; i++) {
-	buf_printf(&t->text, "mx: %s\n", e->rec.mx[i]);
-	buf_printf(&t->mx, "%s%s", i ? "\n" : "", e->rec.mx[i]);
+    m = memo_slot(t, domain);
+    if (m->fetched != e->rec.fetched || m->mode != e->rec.mode || strcmp(m->id, e->rec.id) != 0
+	|| strcmp(m->domain, domain) != 0) {
+	buf_reset(&m->text);
+	buf_reset(&m->mx);
+	/* the policy's lines as RFC 8460 §4.4 shows them in policy-string */
+	buf_printf(&m->text, "version: STSv1\nmode: %s\n", policy_mode_name(e->rec.mode));
+	for (i = 0; i < e->rec.n_mx; i++) {
+	    buf_printf(&m->text, "mx: %s\n", e->rec.mx[i]);
+	    buf_printf(&m->mx, "%s%s", i ? "\n" : "", e->rec.mx[i]);
+	}
+	buf_printf(&m->text, "max_age: %u", (unsigned) e->rec.max_age);
+	snprintf(m->domain, sizeof(m->domain), "%s", domain);
+	snprintf(m->id, sizeof(m->id), "%s", e->rec.id);
+	m->fetched = e->rec.fetched;
+	m->mode = e->rec.mode;
     }
-    buf_printf(&t->text, "max_age: %u", (unsigned) e->rec.max_age);
-    ap->mode = e->rec.mode;
-    ap->text = buf_str(&t->text);
-    ap->mx = buf_str(&t->mx);
+    ap->mode = m->mode;
+    ap->text = buf_str(&m->text);
+    ap->mx = buf_str(&m->mx);
     return ap;
 }
 
@@ -145,7 +177,13 @@ static long count_skipped(tlsrpt *t, tlsrpt_verb_args *a, int64_t now)
     return n;
 }
 
-/* tlsrpt_on_fetch_failure - the policy cache's hook: count the daemon's own failures */
+/*
+ * tlsrpt_on_fetch_failure - the policy cache's hook: count the daemon's own
+ * failures. A local problem (FETCH_LOCAL: our CA file, memory, libcurl) is
+ * not the domain's and is not counted. The report carries a fixed reason
+ * code (fetch_problem_name()), never r->reason: that text is for our logs
+ * and may name our configuration or addresses.
+ */
 void tlsrpt_on_fetch_failure(void *arg, const char *domain, const disc_result *r)
 {
     tlsrpt *t = arg;
@@ -154,6 +192,8 @@ void tlsrpt_on_fetch_failure(void *arg, const char *domain, const disc_result *r
     const tlsrpt_applied *pol;
 
     memset(&a, 0, sizeof(a));
+    if (r->fetch_problem == FETCH_LOCAL)
+	return;
     switch (r->failure) {
     case FETCH_FAIL_FETCH_ERROR:
 	a.result = TLSRPT_STS_POLICY_FETCH_ERROR;
@@ -170,7 +210,8 @@ void tlsrpt_on_fetch_failure(void *arg, const char *domain, const disc_result *r
     snprintf(a.domain, sizeof(a.domain), "%s", domain);
     a.policy_auto = 0;
     a.policy = TLSRPT_POLICY_STS;
-    a.reason = r->reason;
+    a.reason = r->fetch_problem != FETCH_OK ? fetch_problem_name(r->fetch_problem)
+	: "policy-syntax";		/* the body did not parse */
     a.count = 1;
     pol = applied_policy(t, domain, &ap);
     if (tlsrpt_count_verb(t->counters, &a, pol, now_unix()) < 0)
@@ -681,7 +722,9 @@ void tlsrpt_free(tlsrpt *t)
 	run_free(t->current);	/* its lookups are cancelled with discovery */
     tlsrpt_sender_free(t->sender);
     tlsrpt_counters_close(t->counters);
-    buf_free(&t->text);
-    buf_free(&t->mx);
+    for (size_t i = 0; i < APPLIED_MEMO; i++) {
+	buf_free(&t->memo[i].text);
+	buf_free(&t->memo[i].mx);
+    }
     free(t);
 }

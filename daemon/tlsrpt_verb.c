@@ -34,13 +34,34 @@ static const char *sanitise(char *s)
     return *s ? s : NULL;
 }
 
+/* put_v4 - dotted quad of a (what inet_ntop writes, without its sprintf) */
+static void put_v4(const unsigned char *a, char *out)
+{
+    int i;
+
+    for (i = 0; i < 4; i++) {
+	unsigned v = a[i];
+
+	if (v >= 100)
+	    *out++ = (char) ('0' + v / 100);
+	if (v >= 10)
+	    *out++ = (char) ('0' + v / 10 % 10);
+	*out++ = (char) ('0' + v % 10);
+	*out++ = i < 3 ? '.' : 0;
+    }
+}
+
 /* parse_ip - an IPv4 or IPv6 address, kept in its canonical text form */
 static int parse_ip(const char *v, char *out, size_t outsz)
 {
     unsigned char a[16];
 
-    if (inet_pton(AF_INET, v, a) == 1)
-	return inet_ntop(AF_INET, a, out, (socklen_t) outsz) ? 0 : -1;
+    if (inet_pton(AF_INET, v, a) == 1) {
+	if (outsz < INET_ADDRSTRLEN)
+	    return -1;
+	put_v4(a, out);	/* the report path: no printf (bench/TLSRPT.md) */
+	return 0;
+    }
     if (inet_pton(AF_INET6, v, a) == 1)
 	return inet_ntop(AF_INET6, a, out, (socklen_t) outsz) ? 0 : -1;
     return -1;
@@ -58,6 +79,17 @@ static int parse_int(const char *v, long long min, long long max, long long *out
 	return -1;
     *out = n;
     return 0;
+}
+
+/* name_arg - a normalised host or domain name; the common case (already
+ * lower-case LDH, no A-label) without domain_normalise()'s work */
+static int name_arg(const char *v, size_t len, char *out, size_t outsz)
+{
+    if (len < outsz && domain_is_valid_ldh(v) && strstr(v, "xn--") == NULL) {
+	memcpy(out, v, len + 1);
+	return 0;
+    }
+    return domain_normalise(v, len, out, outsz, NULL);
 }
 
 /* tlsrpt_verb_parse - check and decode "report DOMAIN key=value ..." */
@@ -80,7 +112,7 @@ int tlsrpt_verb_parse(proto_req *req, int64_t now, tlsrpt_verb_args *a, mt_err *
 	mt_err_set(err, 0, 0, NULL, "usage: report DOMAIN key=value ...");
 	return -1;
     }
-    if (domain_normalise(req->argv[0], req->argl[0], a->domain, sizeof(a->domain), NULL) < 0) {
+    if (name_arg(req->argv[0], req->argl[0], a->domain, sizeof(a->domain)) < 0) {
 	mt_err_set(err, 0, 0, NULL, "bad-domain: not a domain name");
 	return -1;
     }
@@ -93,7 +125,7 @@ int tlsrpt_verb_parse(proto_req *req, int64_t now, tlsrpt_verb_args *a, mt_err *
 	    return -1;
 	}
 	*v++ = 0;		/* req's storage is ours to cut */
-	for (k = 0; keys[k] && strcmp(keys[k], arg) != 0; k++)
+	for (k = 0; keys[k] && (keys[k][0] != arg[0] || strcmp(keys[k], arg) != 0); k++)
 	    ;
 	if (keys[k] == NULL) {
 	    mt_err_set(err, 0, (unsigned) i + 1, NULL, "unknown-key: %.32s", arg);
@@ -132,7 +164,7 @@ int tlsrpt_verb_parse(proto_req *req, int64_t now, tlsrpt_verb_args *a, mt_err *
 	    a->policy_auto = 0;
 	    break;
 	case 5:
-	    if (domain_normalise(v, strlen(v), a->mx, sizeof(a->mx), NULL) < 0)
+	    if (name_arg(v, strlen(v), a->mx, sizeof(a->mx)) < 0)
 		goto bad;
 	    break;
 	case 6:

@@ -201,7 +201,11 @@ static long long now_ms(void)
     return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* conn_close - forget the connection; close it only if this process owns it */
+/*
+ * conn_close - close this process's descriptor of the connection. In a
+ * process forked by Exim that is its own copy: the parent's connection
+ * stays open (no shutdown() here, which would end it for both).
+ */
 static void conn_close(void)
 {
     if (conn_fd >= 0)

@@ -19,7 +19,8 @@
 #       (Debian's /usr/sbin/exim4). MACRO=VALUE lines go into
 #       conf.d/main/000_localmacros (DC_SMARTHOST=HOST makes it a Debian
 #       "smarthost" configuration, SPLIT=no an unsplit one, EXIM_SED=EXPR
-#       edits the generated configuration with sed).
+#       edits the generated configuration with sed, RESOLVER=ADDR gives
+#       that Exim a resolv.conf of its own naming ADDR).
 #   el_send NAME TAG RCPT...        submit one message (sender TAG@sender...)
 #       and deliver it at once (-odi); sets EL_ID to its message id
 #   el_retry NAME                   run the queue once, forcing (-qff)
@@ -101,7 +102,9 @@ el_daemon_conf() {
             echo "unbound_config = $WORLD_UNBOUND_CONF"
             [ -n "${WORLD_TRUST_ANCHOR:-}" ] && echo "trust_anchor_file = $WORLD_TRUST_ANCHOR"
             echo "ca_file = $WORLD_CA_FILE"
-            [ -n "${WORLD_CONNECT_TO:-}" ] && echo "connect_to = $WORLD_CONNECT_TO"
+            if [ -n "${WORLD_CONNECT_TO_FILE:-}" ]; then
+                sed 's/^/connect_to = /' "$WORLD_CONNECT_TO_FILE"
+            fi
             echo "fetch_allow_address = 127.0.0.0/8"
         } > "$f"
     fi
@@ -195,25 +198,27 @@ el_exim() {
     chown -R Debian-exim:Debian-exim "$d/spool" "$d/log"
     chmod 0755 "$d" "$d/etc"
     local macros=$d/etc/conf.d/main/000_localmacros
+    local -A mv=([SPOOLDIR]="$d/spool" [MAIN_HARDCODE_PRIMARY_HOSTNAME]="$EL_SENDER_DOMAIN"
+        [ROUTER_DNSLOOKUP_IGNORE_TARGET_HOSTS]="<; 0.0.0.0 ; 255.255.255.255"
+        [MTASTS_SOCKET]="$EL_SOCK" [MTASTS_CA_CERTIFICATES]="$WORLD_CA_FILE")
+    local order=(SPOOLDIR MAIN_HARDCODE_PRIMARY_HOSTNAME ROUTER_DNSLOOKUP_IGNORE_TARGET_HOSTS
+        MTASTS_SOCKET MTASTS_CA_CERTIFICATES)
+    for kv in "$@"; do
+        case $kv in
+            SPLIT=no) split=false ;;
+            DC_SMARTHOST=*) smarthost=${kv#DC_SMARTHOST=} ;;
+            EXIM_SED=*) sedx+=(-e "${kv#EXIM_SED=}") ;;
+            RESOLVER=*) printf 'nameserver %s\noptions edns0 trust-ad\n' "${kv#RESOLVER=}" > "$d/resolv.conf" ;;
+            *) [ -n "${mv[${kv%%=*}]+x}" ] || order+=("${kv%%=*}"); mv[${kv%%=*}]=${kv#*=} ;;
+        esac
+    done
     {
         echo "# the test's settings (the guide's /etc/exim4/exim4.conf.localmacros)"
-        echo "SPOOLDIR = $d/spool"
-        echo "MAIN_HARDCODE_PRIMARY_HOSTNAME = $EL_SENDER_DOMAIN"
-        echo "ROUTER_DNSLOOKUP_IGNORE_TARGET_HOSTS = <; 0.0.0.0 ; 255.255.255.255"
-        echo "MTASTS_SOCKET = $EL_SOCK"
-        echo "MTASTS_CA_CERTIFICATES = $WORLD_CA_FILE"
-        for kv in "$@"; do
-            case $kv in
-                SPLIT=no) split=false ;;
-                DC_SMARTHOST=*) smarthost=${kv#DC_SMARTHOST=} ;;
-                EXIM_SED=*) sedx+=(-e "${kv#EXIM_SED=}") ;;
-                *) echo "${kv%%=*} = ${kv#*=}" ;;
-            esac
-        done
-        [ -n "$smarthost" ] && echo "MTASTS_SMARTHOST_NAME = DCsmarthost"
+        for kv in "${order[@]}"; do echo "$kv = ${mv[$kv]}"; done
+        echo "log_file_path = $d/log/%slog"
     } > "$macros"
     cat > "$d/etc/update-exim4.conf.conf" <<EOF
-dc_eximconfig_configtype='${smarthost:+smarthost}${smarthost:-internet}'
+dc_eximconfig_configtype='$( [ -n "$smarthost" ] && echo smarthost || echo internet)'
 dc_other_hostnames='$EL_SENDER_DOMAIN'
 dc_local_interfaces='127.0.0.1'
 dc_readhost=''
@@ -242,7 +247,7 @@ EOF
         # README.md's "Debian, unsplit configuration": .include lines
         el_unsplit "$d" "$pk" "$ask" "$smarthost"
     fi
-    update-exim4.conf -d "$d/etc" -o "$d/exim4.conf" 2>"$d/update.log" || {
+    update-exim4.conf -d "$d/etc" -o "$d/exim4.conf" >"$d/update.log" 2>&1 || {
         cat "$d/update.log" >&2; return 1; }
     # Debian sets exim_path = /usr/sbin/exim4; the module-capable binary
     # must re-execute itself (continued connections), not the stock one.
@@ -279,6 +284,20 @@ EOF
 
 el_bin() { cat "$EL_TOP/$1/exim-binary"; }
 
+# el_run NAME ARGS... - the instance's Exim with its configuration, in the
+# world (under its own resolv.conf when it has one)
+el_run() {
+    local d=$EL_TOP/$1 exim
+    exim=$(el_bin "$1")
+    shift
+    if [ -f "$d/resolv.conf" ]; then
+        el_in unshare -m sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' \
+            "$d/resolv.conf" "$exim" -C "$d/exim4.conf" "$@"
+    else
+        el_in "$exim" -C "$d/exim4.conf" "$@"
+    fi
+}
+
 # el_send - submit and deliver one message now; EL_ID is its id
 el_send() {
     local name=$1 tag=$2 d=$EL_TOP/$1 exim
@@ -286,7 +305,7 @@ el_send() {
     exim=$(el_bin "$name")
     printf 'From: %s@%s\nTo: %s\nSubject: exim-mtasts test %s\n\nmessage %s\n' \
         "$tag" "$EL_SENDER_DOMAIN" "$*" "$tag" "$tag" |
-        el_in "$exim" -C "$d/exim4.conf" -odi -f "$tag@$EL_SENDER_DOMAIN" "$@"
+        el_run "$name" -odi -f "$tag@$EL_SENDER_DOMAIN" "$@" 2>>"$d/send.err"
     EL_ID=$(sed -n "s/^.* \([0-9A-Za-z]\{6\}-[0-9A-Za-z]\{6\}-[0-9A-Za-z]\{2\}\) <= $tag@$EL_SENDER_DOMAIN .*/\1/p" \
         "$d/log/mainlog" | tail -n 1)
     [ -n "$EL_ID" ]
@@ -294,7 +313,7 @@ el_send() {
 
 el_retry() {
     local d=$EL_TOP/$1
-    el_in "$(el_bin "$1")" -C "$d/exim4.conf" -qff
+    el_run "$1" -qff 2>>"$d/send.err"
 }
 
 el_log() { cat "$EL_TOP/$1/log/mainlog" 2>/dev/null; }
