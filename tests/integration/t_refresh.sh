@@ -14,7 +14,7 @@ D=change.$Z
 world_conf
 
 orig=$(mktemp) pol=$(mktemp) bad=$(mktemp)
-cp "$WORLD_WWW/$D/.well-known/mta-sts.txt" "$orig"
+cp "$WORLD_WWW/$D.txt" "$orig" || fail change_policy_saved "no $WORLD_WWW/$D.txt"
 restore() {
     "$WORLD_SET_POLICY" "$WORLD_RUNDIR" "$D" "$orig" change1 >/dev/null 2>&1
     rm -f "$orig" "$pol" "$bad"
