@@ -1030,10 +1030,18 @@ static void on_commit_timer(evloop *loop, void *arg)
     (void) pc_commit(pc);
 }
 
+/* evictable - an entry eviction may free: idle, and not used since the last commit */
+static int evictable(const pc_entry *e)
+{
+    return !e->flight && !e->waiters && e->touched_ix == (size_t) -1;
+}
+
 /*
- * on_evict - the store deleted a domain: follow it in memory. Inside a
- * write (pc_commit()'s names[] and recs[] point into entries, on_result()
- * holds one) the domain is queued and freed by write_end().
+ * on_evict - the store deleted a domain: follow it in memory. An entry used
+ * since the last commit stays (its use is newer than the one it was evicted
+ * by; the next commit stores it again). Inside a write (pc_commit()'s
+ * names[] and recs[] point into entries, on_result() holds one) the domain
+ * is queued and freed by write_end().
  */
 static void on_evict(const char *domain, void *arg)
 {
@@ -1041,7 +1049,7 @@ static void on_evict(const char *domain, void *arg)
     pc_entry *e = entry_find(pc, domain);
     char *name;
 
-    if (e == NULL || e->flight || e->waiters)
+    if (e == NULL || !evictable(e))
 	return;
     if (!pc->writing) {
 	entry_free(pc, e);
@@ -1062,10 +1070,8 @@ static void on_evict(const char *domain, void *arg)
 
 /*
  * write_end - a store write is over; at the outermost, free the entries
- * evicted meanwhile, but not those with a flight or waiters, those used
- * since the last commit (their use is newer than the one they were
- * evicted by; the next commit stores them again), nor those a retried
- * batch wrote back after their eviction (store_put_many()).
+ * evicted meanwhile that are still evictable and that no retried batch
+ * wrote back after their eviction (store_put_many()).
  */
 static void write_end(policy_cache *pc)
 {
@@ -1079,7 +1085,7 @@ static void write_end(policy_cache *pc)
 	mt_err err;
 
 	free(pc->evicted[i]);
-	if (e == NULL || e->flight || e->waiters || e->touched_ix != (size_t) -1)
+	if (e == NULL || !evictable(e))
 	    continue;
 	if (store_get(pc->st, e->domain, &r, &err) == 0)
 	    entry_free(pc, e);

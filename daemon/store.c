@@ -802,7 +802,7 @@ static int evict(store *s, mt_err *err)
 {
     evict_scan sc = {0};
     MDB_txn *txn;
-    size_t i, n, gone;
+    size_t i, n, gone, per;
     int rc;
 
     sc.now = (int64_t) time(NULL);
@@ -825,8 +825,8 @@ static int evict(store *s, mt_err *err)
     if (n == 0)
 	n = 1;
     rc = 0;
-    for (gone = 0; gone < n && rc == 0; ) {
-	size_t end = gone + STORE_EVICT_TXN < n ? gone + STORE_EVICT_TXN : n;
+    for (gone = 0, per = STORE_EVICT_TXN; gone < n && rc == 0; ) {
+	size_t end = gone + per < n ? gone + per : n;
 
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 	    break;
@@ -840,6 +840,11 @@ static int evict(store *s, mt_err *err)
     }
     /* The committed deletes are done even when a later one failed: report them. */
     s->evicted += gone;
+	/* Deletes copy pages too: when even they find the map full, fewer at a time. */
+	if (rc == MDB_MAP_FULL && per > 1) {
+	    per /= 2;
+	    rc = 0;
+	}
     for (i = 0; i < gone; i++)
 	if (s->evict_cb)
 	    s->evict_cb(sc.v[i].domain, s->evict_arg);
