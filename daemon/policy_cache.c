@@ -886,11 +886,11 @@ pc_entry *pc_find_mut(policy_cache *pc, const char *domain)
 /* pc_flush - forget a domain's policy and failure state */
 int pc_flush(policy_cache *pc, const char *domain, mt_err *err)
 {
-    pc_entry *e = entry_find(pc, domain);
+    pc_entry *e;
 
     if (store_del(pc->st, domain, err) < 0)
 	return -1;
-    if (e == NULL)
+    if ((e = entry_find(pc, domain)) == NULL)	/* after: the delete may evict */
 	return 0;
     log_msg(LOG_NOTICE, "%s: flushed from the cache", domain);
     if (e->waiters == NULL) {
