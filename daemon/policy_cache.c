@@ -846,9 +846,11 @@ int pc_query(policy_cache *pc, const char *domain, unsigned flags, pc_answer *no
 	pc->st_.coalesced++;
     } else if ((valid ? (w->mx_started = 1, start_recheck(pc, e)) : start_full(pc, e, now)) < 0) {
 	free(w);
-	now_ans->status = PC_ERROR;
-	now_ans->reason = "cannot-start-discovery";
+	/* A valid cached policy is answered at once, always: here without MX status. */
+	now_ans->status = valid ? PC_POLICY : PC_ERROR;
+	now_ans->reason = valid ? NULL : "cannot-start-discovery";
 	now_ans->e = e;
+	now_ans->mx_known = 0;
 	count_answer(pc, now_ans);
 	return 1;
     }
