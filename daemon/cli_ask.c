@@ -71,6 +71,18 @@ mt_client *cli_ask_connect(const cli_ask_opts *o)
     return c;
 }
 
+/* cli_ask_request - one request and its answer, or a message saying why not */
+int cli_ask_request(mt_client *c, const char *req, buf *ans)
+{
+    mt_err err;
+
+    if (client_request(c, req, ans, &err) < 0) {
+	fprintf(stderr, "mtasts: %s\n", err.msg);
+	return -1;
+    }
+    return 0;
+}
+
 /* cli_ask_words - status and decoded key=value words of an answer */
 int cli_ask_words(const char *line, cli_word *w, size_t max, buf *store)
 {
@@ -120,6 +132,17 @@ int cli_ask_words(const char *line, cli_word *w, size_t max, buf *store)
     return (int) n;
 }
 
+/* cli_ask_word - the value of key among the words of an answer, "" when absent */
+const char *cli_ask_word(const cli_word *w, int n, const char *key)
+{
+    int i;
+
+    for (i = 0; i < n; i++)
+	if (w[i].key && strcmp(w[i].key, key) == 0)
+	    return w[i].val;
+    return "";
+}
+
 /* all_digits - a value that JSON may carry as a number */
 static int all_digits(const char *s)
 {
@@ -153,6 +176,17 @@ json_t *cli_ask_json(const char *line)
     }
     buf_free(&store);
     return o;
+}
+
+/* cli_ask_print_json - one JSON value on stdout, then released */
+void cli_ask_print_json(json_t *o)
+{
+    char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+
+    if (s)
+	printf("%s\n", s);
+    free(s);
+    json_decref(o);
 }
 
 /* cli_ask_safe - print s with bytes outside printable ASCII as '?' */
