@@ -1,6 +1,20 @@
 /*
  * NAME
  *	cli_ask - what the CLI verbs that ask mtastsd have in common
+ * SYNOPSIS
+ *	#include "cli_ask.h"
+ *
+ *	int  cli_ask_options(int argc, char **argv, cli_ask_opts *o,
+ *	                     void (*usage)(FILE *));
+ *	mt_client *cli_ask_connect(const cli_ask_opts *o);
+ *	int  cli_ask_request(mt_client *c, const char *req, buf *ans);
+ *	int  cli_ask_words(const char *line, cli_word *w, size_t max, buf *store);
+ *	const char *cli_ask_word(const cli_word *w, int n, const char *key);
+ *	json_t *cli_ask_json(const char *line);
+ *	void cli_ask_print_json(json_t *o);
+ *	void cli_ask_print(FILE *fp, const char *line);
+ *	void cli_ask_safe(FILE *fp, const char *s);
+ *	int  cli_ask_exit(const char *line);
  * DESCRIPTION
  *	See cli_ask.h.
  */

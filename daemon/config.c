@@ -1,6 +1,17 @@
 /*
  * NAME
  *	config - mtastsd.conf, shared by the daemon and the command line
+ * SUMMARY
+ *	"key = value" lines; every key, its type and default in one table
+ * SYNOPSIS
+ *	#include "config.h"
+ *
+ *	void config_defaults(mtasts_config *cfg);
+ *	int  config_load(mtasts_config *cfg, const char *path, mt_err *err);
+ *	int  config_set(mtasts_config *cfg, const char *key, const char *value,
+ *	                mt_err *err);
+ *	void config_free(mtasts_config *cfg);
+ *	void config_dump(const mtasts_config *cfg, FILE *fp);
  * DESCRIPTION
  *	See config.h. One table names every key with its type, field and
  *	default; parsing, defaults and dumping all walk that table, so a key

@@ -1,6 +1,33 @@
 /*
  * NAME
  *	store - the daemon's LMDB state: policies, refresh schedule, meta
+ * SUMMARY
+ *	one environment under state_dir; one write transaction per change
+ * SYNOPSIS
+ *	#include "store.h"
+ *
+ *	store  *store_open(const char *dir, uint64_t max_size, mt_err *err);
+ *	void    store_close(store *s);
+ *	MDB_env *store_env(store *s);
+ *	int     store_get(store *s, const char *domain, store_rec *out, mt_err *err);
+ *	int     store_put(store *s, const char *domain, const store_rec *r, mt_err *err);
+ *	int     store_put_many(store *s, const char *const *domains,
+ *	                    const store_rec *const *recs, size_t n, mt_err *err);
+ *	int     store_del(store *s, const char *domain, mt_err *err);
+ *	int     store_write(MDB_env *env, store_txn_fn fn, void *arg, mt_err *err);
+ *	int     store_make_room(store *s, mt_err *err);
+ *	int     store_foreach(store *s, store_visit_fn fn, void *arg, mt_err *err);
+ *	int     store_schedule_due(store *s, int64_t until, store_due_fn fn,
+ *	                    void *arg, mt_err *err);
+ *	void    store_set_evict_cb(store *s, store_evict_fn fn, void *arg);
+ *	int     store_info(store *s, store_stats *st);
+ *	void    store_rec_init(store_rec *r);
+ *	void    store_rec_free(store_rec *r);
+ *	int     store_rec_set_mx(store_rec *r, char *const *mx, size_t n);
+ *	int     store_rec_set_text(store_rec *r, const char *text, size_t len);
+ *	int     store_rec_copy(store_rec *dst, const store_rec *src);
+ *	int     store_rec_encode(const store_rec *r, buf *out);
+ *	int     store_rec_decode(const void *data, size_t len, store_rec *out);
  * DESCRIPTION
  *	See store.h. A policies value is a compact little-endian record:
  *
