@@ -49,6 +49,9 @@ OBJ          = $(BUILD)/obj
 SHARED_OBJ   = $(SHARED_SRC:%.c=$(OBJ)/%.o)
 DAEMON_OBJ   = $(DAEMON_SRC:%.c=$(OBJ)/%.o)
 MODULE_OBJ   = $(MODULE_SRC:%.c=$(OBJ)/%.o)
+# What the module uses of shared/ (libshared.a's sources, compiled for it).
+MODULE_SHARED_SRC := shared/buf.c shared/mt_err.c shared/proto.c
+MODULE_SHARED_OBJ  = $(MODULE_SHARED_SRC:shared/%.c=$(OBJ)/exim-module/shared/%.o)
 LIBSHARED    = $(BUILD)/libshared.a
 LIBDAEMON    = $(BUILD)/libdaemon.a
 UNIT_BIN     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -75,9 +78,16 @@ $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# The module runs inside Exim, which is never built with sanitizers (an
+# ASan runtime preloaded into Exim deadlocks at exit), so it is compiled
+# without them in every build; valgrind checks it inside Exim instead.
 $(OBJ)/exim-module/%.o: exim-module/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DEXIM_ABI_$(subst .,_,$(EXIM_ABI)) $(MODULE_CFLAGS) -c -o $@ $<
+	$(CC) $(filter-out -fsanitize%,$(ALL_CFLAGS)) -DEXIM_ABI_$(subst .,_,$(EXIM_ABI)) $(MODULE_CFLAGS) -c -o $@ $<
+
+$(OBJ)/exim-module/shared/%.o: shared/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -fsanitize%,$(ALL_CFLAGS)) -c -o $@ $<
 
 $(LIBSHARED): $(SHARED_OBJ)
 	@mkdir -p $(dir $@)
@@ -93,9 +103,11 @@ $(BUILD)/mtasts: $(OBJ)/daemon/mtasts.o $(LIBDAEMON) $(LIBSHARED)
 $(BUILD)/mtastsd: $(OBJ)/daemon/mtastsd.o $(LIBDAEMON) $(LIBSHARED)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-# The module links only what it uses of libshared.a (an archive gives no more).
-$(BUILD)/mtasts_lookup.so: $(MODULE_OBJ) $(LIBSHARED)
-	$(CC) $(LDFLAGS) -shared -o $@ $^ $(MODULE_LIBS)
+# The module links only what it uses of shared/ (MODULE_SHARED_SRC), built
+# without sanitizers like the module itself, and exports one symbol.
+$(BUILD)/mtasts_lookup.so: $(MODULE_OBJ) $(MODULE_SHARED_OBJ) exim-module/mtasts_lookup.map
+	$(CC) $(filter-out -fsanitize%,$(LDFLAGS)) -shared -Wl,--version-script=exim-module/mtasts_lookup.map \
+	    -o $@ $(MODULE_OBJ) $(MODULE_SHARED_OBJ) $(MODULE_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBDAEMON) $(LIBSHARED)
 	@mkdir -p $(dir $@)

@@ -18,6 +18,7 @@
  *	count reaches zero it finishes: MX hosts are matched against the
  *	policy and the callback gets the result.
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,7 @@ struct disc_job {
     disc_result *r;
     unsigned flags;
     char known_id[STS_ID_MAX + 1];
+    int port;			/* of the policy host (DISC_ADDRESSES: the caller's) */
     disc_cb cb;
     void *arg;
     int pending;		/* queries and fetches in flight */
@@ -378,25 +380,18 @@ static void start_fetch(disc_job *job)
 
 static void on_addr(const dns_answer *a, void *arg);
 
-/* start_policy_host - resolve mta-sts.<domain>, or fetch at once when routed */
-static void start_policy_host(disc_job *job)
+/* lookup_host - A and AAAA of r->policy_host; or, when routed, fetch (or finish) at once */
+static void lookup_host(disc_job *job)
 {
     discovery *d = job->d;
     disc_result *r = job->r;
 
-    r->status = DISC_TEMPFAIL;	/* until the fetch says otherwise */
-    if (snprintf(r->policy_host, sizeof(r->policy_host), "mta-sts.%s", r->domain)
-	>= (int) sizeof(r->policy_host) || strlen(r->policy_host) > DOMAIN_MAX) {
-	r->policy_host[0] = 0;
-	r->status = DISC_NO_POLICY;
-	r->failure = FETCH_FAIL_FETCH_ERROR;
-	set_reason(r, "the policy host name mta-sts.%s is longer than a domain name may be",
-		   r->domain);
-	return;
-    }
-    if (fetcher_routes(d->fetch, r->policy_host)) {
+    if (fetcher_routes_port(d->fetch, r->policy_host, job->port)) {
 	r->policy_host_routed = 1;
-	start_fetch(job);
+	if (job->flags & DISC_ADDRESSES)
+	    r->status = DISC_TXT_OK;
+	else
+	    start_fetch(job);
 	return;
     }
     job->q_a = resolver_query(d->res, r->policy_host, DNS_TYPE_A, on_addr, job);
@@ -410,6 +405,24 @@ static void start_policy_host(disc_job *job)
 	return;
     }
     job->pending += 2;
+}
+
+/* start_policy_host - resolve mta-sts.<domain>, or fetch at once when routed */
+static void start_policy_host(disc_job *job)
+{
+    disc_result *r = job->r;
+
+    r->status = DISC_TEMPFAIL;	/* until the fetch says otherwise */
+    if (snprintf(r->policy_host, sizeof(r->policy_host), "mta-sts.%s", r->domain)
+	>= (int) sizeof(r->policy_host) || strlen(r->policy_host) > DOMAIN_MAX) {
+	r->policy_host[0] = 0;
+	r->status = DISC_NO_POLICY;
+	r->failure = FETCH_FAIL_FETCH_ERROR;
+	set_reason(r, "the policy host name mta-sts.%s is longer than a domain name may be",
+		   r->domain);
+	return;
+    }
+    lookup_host(job);
 }
 
 /* append_why - add one clause to the address lookup's explanation */
@@ -482,7 +495,12 @@ static void on_addr(const dns_answer *a, void *arg)
 	set_reason(r, "the address of the policy host cannot be trusted: %s", job->addr_why);
     } else if (r->n_policy_addr > 0) {
 	r->policy_host_outcome = DNS_OK;
-	start_fetch(job);
+	if (job->flags & DISC_ADDRESSES) {
+	    r->status = DISC_TXT_OK;
+	    set_reason(r, "%zu address%s of %s", r->n_policy_addr,
+		       r->n_policy_addr == 1 ? "" : "es", r->policy_host);
+	} else
+	    start_fetch(job);
     } else if (r->n_refused_addr > 0) {
 	r->policy_host_outcome = DNS_OK;
 	r->status = DISC_NO_POLICY;
@@ -717,6 +735,49 @@ static int ask(disc_job *job, dns_query **slot, const char *prefix, int type, re
     return 0;
 }
 
+/* address_literal - DISC_ADDRESSES of an IP address ("[v6]" too): the filter alone */
+static int address_literal(disc_job *job, const char *host)
+{
+    disc_result *r = job->r;
+    unsigned char ip[16];
+    char text[INET6_ADDRSTRLEN + 2], why[256];
+    size_t n = strlen(host);
+    int family;
+
+    if (n >= sizeof(text))
+	return 0;
+    if (host[0] == '[' && n > 2 && host[n - 1] == ']') {
+	memcpy(text, host + 1, n - 2);
+	text[n - 2] = 0;
+    } else
+	memcpy(text, host, n + 1);
+    if (inet_pton(AF_INET, text, ip) == 1)
+	family = AF_INET;
+    else if (inet_pton(AF_INET6, text, ip) == 1)
+	family = AF_INET6;
+    else
+	return 0;
+    snprintf(r->policy_host, sizeof(r->policy_host), "%s", host);
+    r->policy_host_outcome = DNS_OK;
+    if (fetcher_routes_port(job->d->fetch, host, job->port)) {
+	r->policy_host_routed = 1;
+	r->status = DISC_TXT_OK;
+    } else if (!addr_filter_check(&job->d->filter, family, ip, why, sizeof(why))) {
+	r->n_refused_addr = 1;
+	r->status = DISC_NO_POLICY;
+	r->failure = FETCH_FAIL_FETCH_ERROR;
+	r->fetch_problem = FETCH_REFUSED_ADDRESS;
+	set_reason(r, "nothing was connected: %s (fetch_allow_address or connect_to can allow "
+		   "it)", why);
+    } else {
+	inet_ntop(family, ip, r->policy_addr[0], INET6_ADDRSTRLEN);
+	r->n_policy_addr = 1;
+	r->status = DISC_TXT_OK;
+	set_reason(r, "the address %s", text);
+    }
+    return 1;
+}
+
 /* discovery_start - begin work for one domain; cb runs later from the loop */
 int discovery_start(discovery *d, const char *domain, unsigned flags,
 		    const char *known_id, disc_cb cb, void *arg)
@@ -755,6 +816,21 @@ int discovery_start(discovery *d, const char *domain, unsigned flags,
     job->pending = 1;
     if ((job->defer = evloop_timer(d->loop, 0, deferred_done, job)) == NULL)
 	goto oom;
+    job->port = FETCH_PORT;
+    if (flags & DISC_ADDRESSES) {
+	/* a host name to resolve, not a policy domain */
+	job->port = (int) (flags >> DISC_PORT_SHIFT);
+	if (address_literal(job, domain))
+	    return 0;
+	if (strlen(domain) >= DOMAIN_BUF || !domain_is_valid_ldh(domain)) {
+	    r->status = DISC_NO_POLICY;
+	    set_reason(r, "'%.253s' is not a host name", domain);
+	    return 0;
+	}
+	snprintf(r->policy_host, sizeof(r->policy_host), "%s", domain);
+	lookup_host(job);
+	return 0;
+    }
     if (strlen(domain) >= DOMAIN_BUF || !domain_is_valid_ldh(domain)
 	|| strlen(domain) + sizeof("_mta-sts.") - 1 > DOMAIN_MAX) {
 	r->status = DISC_NO_POLICY;
@@ -774,6 +850,12 @@ oom:
     job_free(job);
     free(r);
     return -1;
+}
+
+/* discovery_fetcher - the engine's HTTPS client (for fetch_post()) */
+fetcher *discovery_fetcher(discovery *d)
+{
+    return d->fetch;
 }
 
 /* disc_status_name - a stable word for a status (logs, JSON) */

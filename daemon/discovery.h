@@ -11,6 +11,8 @@
  *	int  discovery_start(discovery *d, const char *domain, unsigned flags,
  *	                     const char *known_id, disc_cb cb, void *arg);
  *	void discovery_result_free(disc_result *r);
+fetcher *discovery_fetcher(discovery *d);
+ *	fetcher *discovery_fetcher(discovery *d);
  *	const char *disc_status_name(disc_status s);
  * DESCRIPTION
  *	A discovery engine lives on one evloop and owns one libunbound
@@ -31,6 +33,11 @@
  *	callbacks are not called. It must not be called from inside a
  *	callback.
  *
+ *	libunbound reads its configuration and trust anchor files, and forks
+ *	its background helper, when the first query starts: create the
+ *	engine after daemonising, and make those files readable by the user
+ *	the daemon runs as. The fetcher's CA files are read per fetch.
+ *
  *	flags:
  *	DISC_TXT_ONLY	resolve and judge the TXT record only; no fetch. For
  *			the daemon's id re-check of a cached policy.
@@ -44,6 +51,19 @@
  *			SMTP (RFC 7672 §3.1: DANE-TA or DANE-EE).
  *			matches is set for DISC_POLICY results.
  *	DISC_WITH_TLSRPT also resolve and judge the _smtp._tls record.
+ *	DISC_ADDRESSES | DISC_PORT(port)  domain is a host name to connect
+ *			to on port (a TLS-RPT report host, RFC 8460 §5.2):
+ *			only its A and AAAA records are looked up, through
+ *			the same resolver and address filter as a policy
+ *			host; no TXT, no fetch. The status is DISC_TXT_OK
+ *			with the addresses in policy_addr (or
+ *			policy_host_routed when connect_to or the proxy
+ *			decides where host:port is reached), else
+ *			DISC_NO_POLICY / DISC_TEMPFAIL with the reason, as
+ *			for a policy host.
+ *
+ *	discovery_fetcher() is the engine's libcurl client, for requests
+ *	made with the addresses found (fetch_post()).
  *
  *	The policy host mta-sts.<domain> is looked up (A and AAAA) through
  *	the same resolver; addresses the address filter refuses
@@ -89,6 +109,9 @@
 #define DISC_IF_CHANGED   0x02u
 #define DISC_WITH_MX      0x04u
 #define DISC_WITH_TLSRPT  0x08u
+#define DISC_ADDRESSES    0x10u
+#define DISC_PORT_SHIFT   16
+#define DISC_PORT(p)      ((unsigned) (p) << DISC_PORT_SHIFT)
 
 #define DISC_MAX_MX 64		/* our limit on MX hosts considered */
 #define DISC_MAX_ADDR 16	/* our limit on policy host addresses */
@@ -174,6 +197,7 @@ void discovery_free(discovery *d);
 int discovery_start(discovery *d, const char *domain, unsigned flags,
 		    const char *known_id, disc_cb cb, void *arg);
 void discovery_result_free(disc_result *r);
+fetcher *discovery_fetcher(discovery *d);
 const char *disc_status_name(disc_status s);
 
 #endif

@@ -54,7 +54,12 @@ struct fetch_req {
     fetch_cb cb;
     void *arg;
     char host[256];
-    char url[320];
+    int port;
+    char url[FETCH_URL_MAX];
+    int post;			/* fetch_post(): POST body, any 2xx is success */
+    const void *post_body;	/* the caller's, kept until the callback */
+    size_t post_len;
+    struct curl_slist *post_headers;
     char errbuf[CURL_ERROR_SIZE];
     int checked;		/* status and type looked at */
     fetch_abort abort;
@@ -158,8 +163,8 @@ static int parse_route(const char *text, route *r, mt_err *err)
     return 0;
 }
 
-/* find_route - the connect_to entry libcurl will use for host:443 (the first match) */
-static const route *find_route(const fetcher *f, const char *host)
+/* find_route - the connect_to entry libcurl will use for host:port (the first match) */
+static const route *find_route(const fetcher *f, const char *host, int port)
 {
     size_t i;
 
@@ -167,16 +172,22 @@ static const route *find_route(const fetcher *f, const char *host)
 	const route *r = &f->routes[i];
 
 	if ((r->host[0] == 0 || strcasecmp(r->host, host) == 0)
-	    && (r->port == 0 || r->port == FETCH_PORT))
+	    && (r->port == 0 || r->port == port))
 	    return r;
     }
     return NULL;
 }
 
-/* fetcher_routes - whether connect_to or the proxy decides where host is reached */
+/* fetcher_routes - whether connect_to or the proxy decides where host:443 is reached */
 int fetcher_routes(const fetcher *f, const char *host)
 {
-    return (f->cfg->proxy && *f->cfg->proxy) || find_route(f, host) != NULL;
+    return fetcher_routes_port(f, host, FETCH_PORT);
+}
+
+/* fetcher_routes_port - the same for host:port */
+int fetcher_routes_port(const fetcher *f, const char *host, int port)
+{
+    return (f->cfg->proxy && *f->cfg->proxy) || find_route(f, host, port) != NULL;
 }
 
 /* on_timer - libcurl's timeout is due */
@@ -309,6 +320,7 @@ static void req_release(fetcher *f, fetch_req *r)
     if (r->share)
 	curl_share_cleanup(r->share);
     curl_slist_free_all(r->resolve);
+    curl_slist_free_all(r->post_headers);
     buf_free(&r->res.body);
     if (r->prev)
 	r->prev->next = r->next;
@@ -376,6 +388,8 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
     fetch_req *r = userdata;
     size_t n = size * nmemb;
 
+    if (r->post)
+	return n;		/* a POST's answer body says nothing we use */
     if (!r->checked)
 	check_headers(r);
     if (r->abort != ABORT_NONE)
@@ -485,7 +499,13 @@ static void classify(fetch_req *r, CURLcode code)
     const mtasts_config *cfg = r->f->cfg;
     char detail[FETCH_REASON_MAX];
 
-    if (r->abort == ABORT_STATUS
+    if (r->post) {
+	if (code == CURLE_OK && (res->http_status < 200 || res->http_status > 299)) {
+	    set_failure(res, FETCH_STATUS, FETCH_FAIL_FETCH_ERROR, 1,
+			"%s answered HTTP %ld to the POST", r->host, res->http_status);
+	    return;
+	}
+    } else if (r->abort == ABORT_STATUS
 	|| (res->http_status != 0 && res->http_status != 200
 	    && (code == CURLE_OK || code == CURLE_WRITE_ERROR
 		|| code == CURLE_FILESIZE_EXCEEDED))) {
@@ -498,7 +518,8 @@ static void classify(fetch_req *r, CURLcode code)
 			"the policy host answered HTTP %ld instead of 200", res->http_status);
 	return;
     }
-    if (r->abort == ABORT_TYPE || (code == CURLE_OK && !fetch_content_type_ok(res->content_type))) {
+    if (!r->post && (r->abort == ABORT_TYPE
+		     || (code == CURLE_OK && !fetch_content_type_ok(res->content_type)))) {
 	set_failure(res, FETCH_MEDIA_TYPE, FETCH_FAIL_POLICY_INVALID, 0,
 		    "the policy is served as '%s', not text/plain (RFC 8461 §3.2)",
 		    res->content_type[0] ? res->content_type : "(no Content-Type)");
@@ -572,7 +593,7 @@ static void classify(fetch_req *r, CURLcode code)
 			"cannot connect to the proxy %s: %s", cfg->proxy, os_error(r));
 	else
 	    set_failure(res, FETCH_CONNECT, FETCH_FAIL_FETCH_ERROR, 1,
-			"cannot connect to %s port %d: %s", r->host, FETCH_PORT, os_error(r));
+			"cannot connect to %s port %d: %s", r->host, r->port, os_error(r));
 	return;
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
@@ -659,7 +680,16 @@ static int setup_easy(fetcher *f, fetch_req *r)
     SET(CURLOPT_PROTOCOLS_STR, "https");
     SET(CURLOPT_REDIR_PROTOCOLS_STR, "https");
     SET(CURLOPT_FOLLOWLOCATION, 0L);		/* RFC 8461 §3.3: no redirects */
-    SET(CURLOPT_HTTPGET, 1L);
+    if (r->post) {
+	SET(CURLOPT_POST, 1L);
+	SET(CURLOPT_POSTFIELDS, r->post_body);
+	SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) r->post_len);
+	SET(CURLOPT_HTTPHEADER, r->post_headers);
+    } else {
+	SET(CURLOPT_HTTPGET, 1L);
+	SET(CURLOPT_HTTPHEADER, f->headers);
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) POLICY_MAX_BODY);
+    }
     SET(CURLOPT_SSLVERSION, (long) CURL_SSLVERSION_TLSv1_2);	/* TLS 1.2 or later */
     SET(CURLOPT_SSL_VERIFYPEER, 1L);
     SET(CURLOPT_SSL_VERIFYHOST, 2L);
@@ -669,11 +699,9 @@ static int setup_easy(fetcher *f, fetch_req *r)
 	SET(CURLOPT_CAPATH, cfg->ca_path);
     /* "" means no proxy, and environment variables such as https_proxy are ignored */
     SET(CURLOPT_PROXY, cfg->proxy ? cfg->proxy : "");
-    SET(CURLOPT_HTTPHEADER, f->headers);
     SET(CURLOPT_USERAGENT, "mtastsd/" MTASTS_VERSION);
     SET(CURLOPT_TIMEOUT_MS, (long) cfg->fetch_timeout_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, (long) cfg->fetch_connect_timeout_ms);
-    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) POLICY_MAX_BODY);
     SET(CURLOPT_WRITEFUNCTION, on_body);
     SET(CURLOPT_WRITEDATA, r);
     SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
@@ -689,48 +717,60 @@ static int setup_easy(fetcher *f, fetch_req *r)
     return bad ? -1 : 0;
 }
 
-/* fetch_start - GET the policy of host; cb runs later from the loop */
-fetch_req *fetch_start(fetcher *f, const char *host, const char *const *addrs, size_t naddr,
-		       fetch_cb cb, void *arg)
+/* fetch_resolve_entry - the CURLOPT_RESOLVE list "host:port:addr,[addr6],..." */
+struct curl_slist *fetch_resolve_entry(const char *host, int port, const char *const *addrs,
+				       size_t naddr)
 {
-    fetch_req *r;
-    const char *fail = NULL;
+    struct curl_slist *l = NULL;
     buf line;
     size_t i;
+
+    buf_init(&line);
+    if (buf_printf(&line, "%s:%d:", host, port) < 0)
+	goto out;
+    for (i = 0; i < naddr && i < FETCH_MAX_ADDRS; i++)
+	if (buf_printf(&line, strchr(addrs[i], ':') ? "%s[%s]" : "%s%s", i ? "," : "",
+		       addrs[i]) < 0)
+	    goto out;
+    l = curl_slist_append(NULL, buf_str(&line));
+out:
+    buf_free(&line);
+    return l;
+}
+
+/* req_new - a request on the fetcher's list, not started */
+static fetch_req *req_new(fetcher *f, const char *host, int port, fetch_cb cb, void *arg)
+{
+    fetch_req *r;
 
     if ((r = calloc(1, sizeof(*r))) == NULL)
 	return NULL;
     r->f = f;
     r->cb = cb;
     r->arg = arg;
+    r->port = port;
     snprintf(r->host, sizeof(r->host), "%s", host);
-    snprintf(r->url, sizeof(r->url), "https://%s%s", host, FETCH_PATH);
     r->res.host = r->host;
     r->res.url = r->url;
-    r->route = find_route(f, host);
+    r->route = find_route(f, host, port);
     r->next = f->head;
     if (f->head)
 	f->head->prev = r;
     f->head = r;
+    return r;
+}
+
+/* req_start - hand a request to libcurl (addrs through CURLOPT_RESOLVE) */
+static fetch_req *req_start(fetcher *f, fetch_req *r, const char *const *addrs, size_t naddr)
+{
+    const char *fail = NULL;
 
     r->fail_problem = FETCH_NO_ADDRESS;
-    if (naddr == 0 && !fetcher_routes(f, host))
+    if (naddr == 0 && !fetcher_routes_port(f, r->host, r->port))
 	fail = "no address to connect to";
-    if (fail == NULL && naddr > 0) {
-	buf_init(&line);
-	if (buf_printf(&line, "%s:%d:", host, FETCH_PORT) < 0)
-	    goto oom;
-	for (i = 0; i < naddr && i < FETCH_MAX_ADDRS; i++)
-	    if (buf_printf(&line, strchr(addrs[i], ':') ? "%s[%s]" : "%s%s",
-			   i ? "," : "", addrs[i]) < 0) {
-		buf_free(&line);
-		goto oom;
-	    }
-	r->resolve = curl_slist_append(NULL, buf_str(&line));
-	buf_free(&line);
-	if (r->resolve == NULL)
-	    goto oom;
-    }
+    if (fail == NULL && naddr > 0
+	&& (r->resolve = fetch_resolve_entry(r->host, r->port, addrs, naddr)) == NULL)
+	goto oom;
     if (fail == NULL) {
 	if ((r->easy = curl_easy_init()) == NULL || (r->share = curl_share_init()) == NULL)
 	    goto oom;
@@ -753,6 +793,40 @@ oom:
 	curl_multi_remove_handle(f->multi, r->easy);
     req_release(f, r);
     return NULL;
+}
+
+/* fetch_start - GET the policy of host; cb runs later from the loop */
+fetch_req *fetch_start(fetcher *f, const char *host, const char *const *addrs, size_t naddr,
+		       fetch_cb cb, void *arg)
+{
+    fetch_req *r = req_new(f, host, FETCH_PORT, cb, arg);
+
+    if (r == NULL)
+	return NULL;
+    snprintf(r->url, sizeof(r->url), "https://%s%s", host, FETCH_PATH);
+    return req_start(f, r, addrs, naddr);
+}
+
+/* fetch_post - POST body to an https: URL of host:port; cb runs later from the loop */
+fetch_req *fetch_post(fetcher *f, const char *url, const char *host, int port,
+		      const char *content_type, const void *body, size_t len,
+		      const char *const *addrs, size_t naddr, fetch_cb cb, void *arg)
+{
+    fetch_req *r;
+    char header[160];
+
+    if (strlen(url) >= FETCH_URL_MAX || (r = req_new(f, host, port, cb, arg)) == NULL)
+	return NULL;
+    snprintf(r->url, sizeof(r->url), "%s", url);
+    snprintf(header, sizeof(header), "Content-Type: %s", content_type);
+    r->post = 1;
+    r->post_body = body;
+    r->post_len = len;
+    if ((r->post_headers = curl_slist_append(NULL, header)) == NULL) {
+	req_release(f, r);
+	return NULL;
+    }
+    return req_start(f, r, addrs, naddr);
 }
 
 /* fetch_cancel - abandon a fetch; its callback is not called */

@@ -9,10 +9,23 @@
  *	fetcher *fetcher_new(evloop *loop, const mtasts_config *cfg, mt_err *err);
  *	void fetcher_free(fetcher *f);
  *	int  fetcher_routes(const fetcher *f, const char *host);
+ *	int  fetcher_routes_port(const fetcher *f, const char *host, int port);
  *	fetch_req *fetch_start(fetcher *f, const char *host,
  *	                       const char *const *addrs, size_t naddr,
  *	                       fetch_cb cb, void *arg);
- *	void fetch_cancel(fetcher *f, fetch_req *r);
+ *	fetch_req *fetch_post(fetcher *f, const char *url, const char *host,
+ *	                      int port, const char *content_type,
+ *	                      const void *body, size_t len,
+ *	                      const char *const *addrs, size_t naddr,
+ *	                      fetch_cb cb, void *arg);
+ *	struct curl_slist *fetch_resolve_entry(const char *host, int port,
+ *	                      const char *const *addrs, size_t naddr);
+ *	fetch_req *fetch_post(fetcher *f, const char *url, const char *host, int port,
+		      const char *content_type, const void *body, size_t len,
+		      const char *const *addrs, size_t naddr, fetch_cb cb, void *arg);
+struct curl_slist *fetch_resolve_entry(const char *host, int port, const char *const *addrs,
+				       size_t naddr);
+void fetch_cancel(fetcher *f, fetch_req *r);
  *	int  fetch_content_type_ok(const char *content_type);
  *	const char *tlsrpt_fetch_failure_name(tlsrpt_fetch_failure f);
  *	const char *fetch_problem_name(fetch_problem p);
@@ -44,6 +57,17 @@
  *	libcurl opens is checked again: an address the filter refuses (and
  *	that is not the configured connect_to target) is never connected.
  *
+ *	fetch_post() POSTs body (len bytes, the caller's until the callback)
+ *	with "Content-Type: content_type" to url, an https: URL of host and
+ *	port (a TLS-RPT report, RFC 8460 §5.2), under the same rules: HTTPS
+ *	only, TLS 1.2 or later, the certificate verified for host, no
+ *	redirects, no proxy unless configured, addrs through CURLOPT_RESOLVE
+ *	(fetcher_routes_port() tells when a route makes them optional), every
+ *	socket checked by the address filter, fetch_timeout. Any 2xx status
+ *	is success; another status is a (temporary) FETCH_STATUS failure; the
+ *	answer's body is ignored. fetch_resolve_entry() is the
+ *	CURLOPT_RESOLVE entry both use (NULL when out of memory).
+ *
  *	cb is called exactly once, later, from the loop, unless the fetch is
  *	cancelled (fetch_cancel(): no callback). The fetch_result is valid
  *	during the call; the callback may take r->body with buf_steal().
@@ -74,6 +98,8 @@
 #include <arpa/inet.h>
 #include <stddef.h>
 
+#include <curl/curl.h>
+
 #include "buf.h"
 #include "mt_err.h"
 
@@ -84,6 +110,7 @@
 #define FETCH_PORT 443				/* RFC 8461 §3.3: HTTPS */
 #define FETCH_MAX_ADDRS 16			/* our limit on addresses tried */
 #define FETCH_REASON_MAX 384
+#define FETCH_URL_MAX 1024			/* our limit on a POST URL */
 
 /* RFC 8460 §4.3 result types the daemon itself can observe while fetching */
 typedef enum tlsrpt_fetch_failure {
@@ -133,8 +160,14 @@ typedef struct fetch_req fetch_req;
 fetcher *fetcher_new(evloop *loop, const mtasts_config *cfg, mt_err *err);
 void fetcher_free(fetcher *f);
 int fetcher_routes(const fetcher *f, const char *host);
+int fetcher_routes_port(const fetcher *f, const char *host, int port);
 fetch_req *fetch_start(fetcher *f, const char *host, const char *const *addrs, size_t naddr,
 		       fetch_cb cb, void *arg);
+fetch_req *fetch_post(fetcher *f, const char *url, const char *host, int port,
+		      const char *content_type, const void *body, size_t len,
+		      const char *const *addrs, size_t naddr, fetch_cb cb, void *arg);
+struct curl_slist *fetch_resolve_entry(const char *host, int port, const char *const *addrs,
+				       size_t naddr);
 void fetch_cancel(fetcher *f, fetch_req *r);
 int fetch_content_type_ok(const char *content_type);
 const char *tlsrpt_fetch_failure_name(tlsrpt_fetch_failure f);

@@ -436,7 +436,6 @@ int main(int argc, char **argv)
     if ((d.tr = tlsrpt_new(d.loop, &d.cfg, d.st, d.pc, d.disc, &err)) == NULL)
 	return fatal(&d, err.msg);
     pc_set_failure_hook(d.pc, tlsrpt_on_fetch_failure, d.tr);
-    venv.tr = d.tr;
     if ((d.rf = refresh_new(d.loop, &d.cfg, d.st, d.pc, &err)) == NULL)
 	return fatal(&d, err.msg);
     if (d.cfg.prefetch_file
@@ -447,7 +446,7 @@ int main(int argc, char **argv)
     venv.st = d.st;
     venv.loop = d.loop;
     venv.rf = d.rf;
-    if ((d.verbs = verbs_new(&venv)) == NULL)
+    if ((d.verbs = verbs_new(&venv)) == NULL || tlsrpt_add_verbs(d.tr, d.verbs) < 0)
 	return fatal(&d, "out of memory");
     memset(&lim, 0, sizeof(lim));
     lim.max_clients = d.cfg.max_clients;
@@ -479,9 +478,10 @@ int main(int argc, char **argv)
     server_free(d.srv);
     prefetch_free(d.pf);
     refresh_free(d.rf);
+    tlsrpt_free(d.tr);			/* commits pending TLS-RPT counts; before
+					 * discovery, whose client it POSTs with */
     discovery_free(d.disc);		/* no callbacks after this */
     pc_free(d.pc);			/* commits last-use times */
-    tlsrpt_free(d.tr);			/* commits pending TLS-RPT counts */
     verbs_free(d.verbs);
     store_close(d.st);
     evloop_unwatch(d.loop, d.sigfd);

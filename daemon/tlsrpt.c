@@ -18,6 +18,7 @@
 #include "mt_err.h"
 #include "policy.h"
 #include "proto.h"
+#include "sts_record.h"
 
 #include "config.h"
 #include "discovery.h"
@@ -31,10 +32,22 @@
 #include "tlsrpt_counters.h"
 #include "tlsrpt_send.h"
 #include "tlsrpt_verb.h"
+#include "verbs.h"
 
 #define RUN_PARALLEL 16		/* _smtp._tls lookups at once */
 #define RETRY_CHECK_MS 60000	/* look for due retries this often */
 #define RUN_DOMAINS_MAX 1000000	/* our limit on domains in one run */
+#define APPLIED_MEMO 256	/* policies kept as report text (a power of two) */
+
+/* The applied policy of a domain as report text, built once per fetched
+ * policy rather than once per report line (bench/TLSRPT.md) */
+typedef struct applied_memo {
+    char domain[DOMAIN_BUF];
+    char id[STS_ID_MAX + 1];
+    int64_t fetched;
+    policy_mode mode;
+    buf text, mx;
+} applied_memo;
 
 typedef struct run {
     tlsrpt *t;
@@ -59,7 +72,7 @@ struct tlsrpt {
     tlsrpt_sender *sender;
     ev_timer *daily, *retry;
     run *current;
-    buf text, mx;		/* scratch: the applied policy */
+    applied_memo memo[APPLIED_MEMO];
 };
 
 static void arm_daily(tlsrpt *t);
@@ -70,27 +83,98 @@ static int64_t now_unix(void)
     return (int64_t) time(NULL);
 }
 
+/* memo_slot - where a domain's applied policy text is kept */
+static applied_memo *memo_slot(tlsrpt *t, const char *domain)
+{
+    uint32_t h = 2166136261u;
+    const unsigned char *p;
+
+    for (p = (const unsigned char *) domain; *p; p++)
+	h = (h ^ *p) * 16777619u;
+    return &t->memo[h & (APPLIED_MEMO - 1)];
+}
+
 /* applied_policy - the cached policy of a domain, as report text */
 static const tlsrpt_applied *applied_policy(tlsrpt *t, const char *domain, tlsrpt_applied *ap)
 {
     const pc_entry *e = t->pc ? pc_find(t->pc, domain) : NULL;
+    applied_memo *m;
     size_t i;
 
     if (e == NULL || !e->rec.has_policy || e->rec.expires <= now_unix())
 	return NULL;
-    buf_reset(&t->text);
-    buf_reset(&t->mx);
-    /* the policy's lines as RFC 8460 §4.4 shows them in policy-string */
-    buf_printf(&t->text, "version: STSv1\nmode: %s\n", policy_mode_name(e->rec.mode));
-    for (i = 0; i < e->rec.n_mx; i++) {
-	buf_printf(&t->text, "mx: %s\n", e->rec.mx[i]);
-	buf_printf(&t->mx, "%s%s", i ? "\n" : "", e->rec.mx[i]);
+    m = memo_slot(t, domain);
+    if (m->fetched != e->rec.fetched || m->mode != e->rec.mode || strcmp(m->id, e->rec.id) != 0
+	|| strcmp(m->domain, domain) != 0) {
+	buf_reset(&m->text);
+	buf_reset(&m->mx);
+	/* the policy's lines as RFC 8460 §4.4 shows them in policy-string */
+	buf_printf(&m->text, "version: STSv1\nmode: %s\n", policy_mode_name(e->rec.mode));
+	for (i = 0; i < e->rec.n_mx; i++) {
+	    buf_printf(&m->text, "mx: %s\n", e->rec.mx[i]);
+	    buf_printf(&m->mx, "%s%s", i ? "\n" : "", e->rec.mx[i]);
+	}
+	buf_printf(&m->text, "max_age: %u", (unsigned) e->rec.max_age);
+	snprintf(m->domain, sizeof(m->domain), "%s", domain);
+	snprintf(m->id, sizeof(m->id), "%s", e->rec.id);
+	m->fetched = e->rec.fetched;
+	m->mode = e->rec.mode;
     }
-    buf_printf(&t->text, "max_age: %u", (unsigned) e->rec.max_age);
-    ap->mode = e->rec.mode;
-    ap->text = buf_str(&t->text);
-    ap->mx = buf_str(&t->mx);
+    ap->mode = m->mode;
+    ap->text = buf_str(&m->text);
+    ap->mx = buf_str(&m->mx);
     return ap;
+}
+
+/* unlisted - an MX host the cached enforce policy e excludes (nor admitted by DANE) */
+static int unlisted(const tlsrpt *t, const pc_entry *e, const char *host)
+{
+    size_t i;
+
+    for (i = 0; i < e->rec.n_mx; i++)
+	if (policy_mx_pattern_matches(e->rec.mx[i], host))
+	    return 0;
+    if (t->cfg->dane_admits_unlisted_mx)
+	for (i = 0; i < e->n_mx_info; i++)
+	    if (strcmp(e->mx_info[i].host, host) == 0 && e->mx_info[i].tlsa_usable)
+		return 0;	/* the router admits it; DANE governs it */
+    return 1;
+}
+
+/* count_skipped - "report DOMAIN skipped=MX,...": one failure per MX the policy excludes
+ *
+ * Exim's router sends the MX list once per routing of the domain, i.e.
+ * once per delivery attempt; here each host that the cached enforce
+ * policy excludes counts one validation-failure (mtasts-tlsrpt(7)).
+ * The daemon cannot count this when it answers "allowed": it does not
+ * know the MX set there, and that answer is cached by Exim.
+ */
+static long count_skipped(tlsrpt *t, tlsrpt_verb_args *a, int64_t now)
+{
+    const pc_entry *e = t->pc ? pc_find(t->pc, a->domain) : NULL;
+    tlsrpt_applied ap;
+    const tlsrpt_applied *pol;
+    char *list, *tok, *save = NULL;
+    long n = 0, seen = 0;
+
+    if (e == NULL || !e->rec.has_policy || e->rec.expires <= now
+	|| e->rec.mode != POLICY_MODE_ENFORCE)
+	return 0;
+    if ((pol = applied_policy(t, a->domain, &ap)) == NULL || (list = strdup(a->skipped)) == NULL)
+	return -1;
+    for (tok = strtok_r(list, " ,:;", &save); tok && seen < TLSRPT_SKIPPED_MAX;
+	 tok = strtok_r(NULL, " ,:;", &save), seen++) {
+	if (domain_normalise(tok, strlen(tok), a->mx, sizeof(a->mx), NULL) < 0
+	    || !unlisted(t, e, a->mx))
+	    continue;
+	if (tlsrpt_count_verb(t->counters, a, pol, now) < 0) {
+	    free(list);
+	    return -1;
+	}
+	n++;
+    }
+    free(list);
+    return n;
 }
 
 /*
@@ -205,7 +289,8 @@ static void run_finish(run *r)
 	run_free(r);
 	return;
     }
-    tlsrpt_sender_run(r->t->sender, now_unix(), sent, r);
+    /* a run asked for by tlsrpt-send retries its day's pending deliveries now */
+    tlsrpt_sender_run(r->t->sender, now_unix(), r->answer ? r->day : 0, sent, r);
 }
 
 /* on_record - the _smtp._tls answer of one domain */
@@ -329,7 +414,7 @@ static void retry_due(evloop *loop, void *arg)
 
     t->retry = evloop_timer(loop, RETRY_CHECK_MS, retry_due, t);
     if (t->current == NULL && !tlsrpt_sender_busy(t->sender))
-	tlsrpt_sender_run(t->sender, now_unix(), NULL, NULL);
+	tlsrpt_sender_run(t->sender, now_unix(), 0, NULL, NULL);
 }
 
 /* daily - build and send yesterday's reports, then prune */
@@ -367,13 +452,12 @@ static void arm_daily(tlsrpt *t)
 /* ----------------------------------------------------------------- verbs */
 
 /* answer_error - "error reason=WORD" */
-static int answer_error(buf *out, srv_result *res, const char *reason)
+static srv_result answer_error(buf *out, const char *reason)
 {
     proto_put_status(out, "error");
     proto_put_kv(out, "reason", reason, strlen(reason));
     buf_putc(out, '\n');
-    *res = SRV_DONE;
-    return 1;
+    return SRV_DONE;
 }
 
 /* verb_day - the optional DAY argument at index i */
@@ -436,112 +520,158 @@ static void list_line(list_ctx *l, const char *domain, uint64_t ok, uint64_t bad
     buf_putc(&l->lines, '\n');
 }
 
-/* tlsrpt_handle - the TLS-RPT verbs */
-int tlsrpt_handle(tlsrpt *t, srv_conn *c, proto_req *req, buf *out, srv_result *res)
+/* log_request - a report request as received, decoded, printable (log_debug) */
+static void log_request(const proto_req *req)
 {
+    char line[PROTO_LINE_MAX + PROTO_MAX_ARGS + 1];
+    size_t n = 0, k;
+    int i;
+
+    for (i = 0; i < req->argc && n + 1 < sizeof(line); i++) {
+	if (i)
+	    line[n++] = ' ';
+	for (k = 0; k < req->argl[i] && n + 1 < sizeof(line); k++) {
+	    unsigned char ch = (unsigned char) req->argv[i][k];
+
+	    line[n++] = ch >= 0x20 && ch < 0x7f ? (char) ch : '?';
+	}
+    }
+    line[n] = 0;
+    log_msg(LOG_DEBUG, "tlsrpt: report %s", line);
+}
+
+/* verb_report - "report DOMAIN key=value ...": one TLS result from Exim */
+static srv_result verb_report(void *arg, srv_conn *c, proto_req *req, buf *out)
+{
+    tlsrpt *t = arg;
+    tlsrpt_verb_args a;
+    tlsrpt_applied ap;
+    mt_err err;
+    int64_t now = now_unix();
+    int rc;
+
+    (void) c;
+    if (log_debug_enabled())
+	log_request(req);
+    rc = tlsrpt_verb_parse(req, now, &a, &err);
+    if (rc < 0) {
+	char word[32];
+
+	snprintf(word, sizeof(word), "%.*s", (int) strcspn(err.msg, ":"), err.msg);
+	return answer_error(out, word);
+    }
+    if (rc == 1) {
+	proto_put_status(out, "ok");
+	proto_put_kv(out, "counted", "0", 1);
+	proto_put_kv(out, "reason", "not-tls", 7);
+    } else if (a.skipped) {
+	long n = count_skipped(t, &a, now);
+
+	if (n < 0)
+	    return answer_error(out, "not-counted");
+	proto_put_status(out, "ok");
+	proto_put_kvf(out, "counted", "%ld", n);
+    } else if (tlsrpt_count_verb(t->counters, &a, applied_policy(t, a.domain, &ap), now) < 0) {
+	return answer_error(out, "not-counted");
+    } else {
+	proto_put_status(out, "ok");
+	proto_put_kv(out, "counted", "1", 1);
+    }
+    buf_putc(out, '\n');
+    return SRV_DONE;
+}
+
+/* verb_list - "tlsrpt-list [DAY]" */
+static srv_result verb_list(void *arg, srv_conn *c, proto_req *req, buf *out)
+{
+    list_ctx l = {arg, 0, {0}, 0, NULL};
     mt_err err;
     uint32_t day;
+    size_t i;
+    int bad;
 
-    if (strcmp(req->verb, "report") == 0) {
-	tlsrpt_verb_args a;
-	tlsrpt_applied ap;
-	int rc;
-
-	if (!server_peer_privileged(c))
-	    return answer_error(out, res, "denied");
-	rc = tlsrpt_verb_parse(req, now_unix(), &a, &err);
-	if (rc < 0) {
-	    char word[32];
-
-	    snprintf(word, sizeof(word), "%.*s", (int) strcspn(err.msg, ":"), err.msg);
-	    return answer_error(out, res, word);
-	}
-	proto_put_status(out, "ok");
-	if (rc == 1) {
-	    proto_put_kv(out, "counted", "0", 1);
-	    proto_put_kv(out, "reason", "not-tls", 7);
-	} else if (tlsrpt_count_verb(t->counters, &a, applied_policy(t, a.domain, &ap),
-				     now_unix()) < 0) {
-	    buf_reset(out);
-	    return answer_error(out, res, "not-counted");
-	} else
-	    proto_put_kv(out, "counted", "1", 1);
-	buf_putc(out, '\n');
-	*res = SRV_DONE;
-	return 1;
+    (void) c;
+    if (verb_day(req, 0, &day) < 0)
+	return answer_error(out, "usage");
+    l.day = day;
+    bad = tlsrpt_counters_commit(l.t->counters, &err) < 0
+	|| tlsrpt_counters_list(l.t->counters, day, list_row, &l, &err) < 0;
+    for (i = 0; i < l.n; i++) {
+	if (!bad)
+	    list_line(&l, l.rows[i].domain, l.rows[i].ok, l.rows[i].bad);
+	free(l.rows[i].domain);
     }
-    if (strcmp(req->verb, "tlsrpt-list") == 0) {
-	list_ctx l = {t, 0, {0}, 0, NULL};
-	size_t i;
-	int bad;
-
-	if (req->argc > 1 || verb_day(req, 0, &day) < 0)
-	    return answer_error(out, res, "usage");
-	l.day = day;
-	bad = tlsrpt_counters_commit(t->counters, &err) < 0
-	    || tlsrpt_counters_list(t->counters, day, list_row, &l, &err) < 0;
-	for (i = 0; i < l.n; i++) {
-	    if (!bad)
-		list_line(&l, l.rows[i].domain, l.rows[i].ok, l.rows[i].bad);
-	    free(l.rows[i].domain);
-	}
-	free(l.rows);
-	if (bad) {
-	    buf_free(&l.lines);
-	    return answer_error(out, res, "store");
-	}
-	proto_put_status(out, "ok");
-	proto_put_kvf(out, "count", "%zu", l.n);
-	buf_putc(out, '\n');
-	buf_append(out, l.lines.data, l.lines.len);
+    free(l.rows);
+    if (bad) {
 	buf_free(&l.lines);
-	*res = SRV_DONE;
-	return 1;
+	return answer_error(out, "store");
     }
-    if (strcmp(req->verb, "tlsrpt-show") == 0) {
-	char domain[DOMAIN_BUF], *json = NULL;
-	int built, rc;
+    proto_put_status(out, "ok");
+    proto_put_kvf(out, "count", "%zu", l.n);
+    buf_putc(out, '\n');
+    buf_append(out, l.lines.data, l.lines.len);
+    buf_free(&l.lines);
+    return SRV_DONE;
+}
 
-	if (req->argc < 1 || req->argc > 2
-	    || domain_normalise(req->argv[0], req->argl[0], domain, sizeof(domain), NULL) < 0
-	    || verb_day(req, 1, &day) < 0)
-	    return answer_error(out, res, "usage");
-	rc = tlsrpt_show(t->counters, t->sender, t->cfg, day, domain, &json, &built, &err);
-	if (rc < 0) {
-	    log_msg(LOG_ERR, "tlsrpt: %s", err.msg);
-	    return answer_error(out, res, "cannot-build");
-	}
-	if (rc == 1) {
-	    proto_put_status(out, "none");
-	    proto_put_kv(out, "reason", "no-counts", 9);
-	} else {
-	    proto_put_status(out, "ok");
-	    proto_put_kv(out, "built", built ? "yes" : "no", built ? 3 : 2);
-	    proto_put_kv(out, "json", json, strlen(json));
-	    free(json);
-	}
+/* verb_show - "tlsrpt-show DOMAIN [DAY]" */
+static srv_result verb_show(void *arg, srv_conn *c, proto_req *req, buf *out)
+{
+    tlsrpt *t = arg;
+    char domain[DOMAIN_BUF], *json = NULL;
+    mt_err err;
+    uint32_t day;
+    int built, rc;
+
+    (void) c;
+    if (domain_normalise(req->argv[0], req->argl[0], domain, sizeof(domain), NULL) < 0
+	|| verb_day(req, 1, &day) < 0)
+	return answer_error(out, "usage");
+    rc = tlsrpt_show(t->counters, t->sender, t->cfg, day, domain, &json, &built, &err);
+    if (rc < 0) {
+	log_msg(LOG_ERR, "tlsrpt: %s", err.msg);
+	return answer_error(out, "cannot-build");
+    }
+    if (rc == 1) {
+	proto_put_status(out, "none");
+	proto_put_kv(out, "reason", "no-counts", 9);
+    } else {
+	proto_put_status(out, "ok");
+	proto_put_kv(out, "built", built ? "yes" : "no", built ? 3 : 2);
+	proto_put_kv(out, "json", json, strlen(json));
+	free(json);
+    }
+    buf_putc(out, '\n');
+    return SRV_DONE;
+}
+
+/* verb_send - "tlsrpt-send [DAY] [dry-run]": answered when the run ends */
+static srv_result verb_send(void *arg, srv_conn *c, proto_req *req, buf *out)
+{
+    tlsrpt *t = arg;
+    int dry = req->argc > 0 && strcmp(req->argv[req->argc - 1], "dry-run") == 0;
+    uint32_t day;
+
+    if ((req->argc == 2 && !dry) || verb_day(req, 0, &day) < 0)
+	return answer_error(out, "usage");
+    if (t->current) {
+	proto_put_status(out, "tempfail");
+	proto_put_kv(out, "reason", "busy", 4);
 	buf_putc(out, '\n');
-	*res = SRV_DONE;
-	return 1;
+	return SRV_DONE;
     }
-    if (strcmp(req->verb, "tlsrpt-send") == 0) {
-	int dry = req->argc > 0 && strcmp(req->argv[req->argc - 1], "dry-run") == 0;
+    run_start(t, day, dry, c);
+    return SRV_PENDING;
+}
 
-	if (!server_peer_privileged(c))
-	    return answer_error(out, res, "denied");
-	if (req->argc > 2 || verb_day(req, 0, &day) < 0)
-	    return answer_error(out, res, "usage");
-	if (t->current) {
-	    proto_put_status(out, "tempfail");
-	    proto_put_kv(out, "reason", "busy", 4);
-	    buf_putc(out, '\n');
-	    *res = SRV_DONE;
-	    return 1;
-	}
-	run_start(t, day, dry, c);
-	*res = SRV_PENDING;
-	return 1;
-    }
+/* tlsrpt_add_verbs - register the TLS-RPT verbs with the dispatcher */
+int tlsrpt_add_verbs(tlsrpt *t, verbs *v)
+{
+    if (verbs_add(v, "report", 1, PROTO_MAX_ARGS, /* privileged= */ 1, verb_report, t) < 0
+	|| verbs_add(v, "tlsrpt-list", 0, 1, 0, verb_list, t) < 0
+	|| verbs_add(v, "tlsrpt-show", 1, 2, 0, verb_show, t) < 0
+	|| verbs_add(v, "tlsrpt-send", 0, 2, 1, verb_send, t) < 0)
+	return -1;
     return 0;
 }
 
@@ -563,7 +693,7 @@ tlsrpt *tlsrpt_new(evloop *loop, const mtasts_config *cfg, store *st, policy_cac
     t->pc = pc;
     t->disc = disc;
     if ((t->counters = tlsrpt_counters_open(store_env(st), err)) == NULL
-	|| (t->sender = tlsrpt_sender_new(loop, cfg, store_env(st), err)) == NULL) {
+	|| (t->sender = tlsrpt_sender_new(loop, cfg, store_env(st), disc, err)) == NULL) {
 	tlsrpt_counters_close(t->counters);
 	free(t);
 	return NULL;
@@ -592,7 +722,9 @@ void tlsrpt_free(tlsrpt *t)
 	run_free(t->current);	/* its lookups are cancelled with discovery */
     tlsrpt_sender_free(t->sender);
     tlsrpt_counters_close(t->counters);
-    buf_free(&t->text);
-    buf_free(&t->mx);
+    for (size_t i = 0; i < APPLIED_MEMO; i++) {
+	buf_free(&t->memo[i].text);
+	buf_free(&t->memo[i].mx);
+    }
     free(t);
 }

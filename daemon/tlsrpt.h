@@ -9,8 +9,7 @@
  *	tlsrpt *tlsrpt_new(evloop *loop, const mtasts_config *cfg, store *st,
  *	                   policy_cache *pc, discovery *disc, mt_err *err);
  *	void tlsrpt_free(tlsrpt *t);
- *	int  tlsrpt_handle(tlsrpt *t, srv_conn *c, proto_req *req, buf *out,
- *	                   srv_result *res);
+ *	int  tlsrpt_add_verbs(tlsrpt *t, verbs *v);
  *	void tlsrpt_on_fetch_failure(void *t, const char *domain, const disc_result *r);
  * DESCRIPTION
  *	tlsrpt_new() opens the counters and the outbox in the store's LMDB
@@ -23,10 +22,12 @@
  *	counters and reports past their retention are pruned.
  *	tlsrpt_free() commits what is pending and stops.
  *
- *	tlsrpt_handle() answers the TLS-RPT verbs and returns 1 (with *res
- *	set), or 0 when req is none of them:
+ *	tlsrpt_add_verbs() registers the TLS-RPT verbs with the dispatcher
+ *	(verbs_add()); 0, or -1 when one cannot be registered:
  *	  report DOMAIN key=value ...   (tlsrpt_verb.h; socket group only)
  *	      ok counted=1 | ok counted=0 reason=not-tls | error reason=WORD
+ *	      (with skipped=: ok counted=N, the MX hosts the cached enforce
+ *	      policy excludes)
  *	  tlsrpt-list [DAY]             ok count=N, then N lines
  *	      domain= success= failure= report=none|built|sent|partial|failed
  *	  tlsrpt-show DOMAIN [DAY]      ok built=yes|no report-id= json=TEXT
@@ -56,13 +57,14 @@
 #include "policy_cache.h"
 #include "server.h"
 #include "store.h"
+#include "verbs.h"
 
 typedef struct tlsrpt tlsrpt;
 
 tlsrpt *tlsrpt_new(evloop *loop, const mtasts_config *cfg, store *st, policy_cache *pc,
 		   discovery *disc, mt_err *err);
 void tlsrpt_free(tlsrpt *t);
-int tlsrpt_handle(tlsrpt *t, srv_conn *c, proto_req *req, buf *out, srv_result *res);
+int tlsrpt_add_verbs(tlsrpt *t, verbs *v);
 void tlsrpt_on_fetch_failure(void *t, const char *domain, const disc_result *r);
 
 #endif

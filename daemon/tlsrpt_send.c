@@ -4,8 +4,8 @@
  * DESCRIPTION
  *	See tlsrpt_send.h. An outbox entry is stored as a small JSON
  *	document (jansson), so `mtasts report show` and a person with
- *	mdb_dump can read it. libcurl runs in its multi interface on our
- *	loop (socket and timer callbacks); sendmail runs as a child whose
+ *	mdb_dump can read it. An https: delivery resolves its host and
+ *	POSTs with discovery's resolver and libcurl client (below); sendmail runs as a child whose
  *	stdin we feed without blocking and whose exit a pidfd tells us.
  */
 #include <arpa/inet.h>
@@ -31,7 +31,9 @@
 #include "mt_err.h"
 
 #include "config.h"
+#include "discovery.h"
 #include "evloop.h"
+#include "fetch.h"
 #include "log.h"
 #include "store.h"
 #include "tlsrpt_mail.h"
@@ -50,8 +52,7 @@ struct tlsrpt_sender {
     const mtasts_config *cfg;
     MDB_env *env;
     MDB_dbi outbox;
-    CURLM *multi;
-    ev_timer *curl_timer;
+    discovery *disc;
     job *jobs;			/* under way */
     unsigned run_sent, run_failed, run_open;
     tlsrpt_run_cb done;
@@ -66,9 +67,10 @@ struct job {
     char domain[256];
     char uri[1024];
     /* https */
-    CURL *easy;
-    struct curl_slist *headers;
-    char curl_err[CURL_ERROR_SIZE];
+    char host[256];
+    int port;
+    int resolving;		/* waiting for discovery's answer */
+    fetch_req *post;
     /* mailto */
     pid_t pid;
     int pidfd, in_fd;
@@ -402,8 +404,6 @@ static void job_end(job *j, int ok, const char *why)
 	    *pp = j->next;
 	    break;
 	}
-    if (j->headers)
-	curl_slist_free_all(j->headers);
     buf_free(&j->body);
     free(j);
     if (--s->run_open == 0 && s->done) {
@@ -416,197 +416,81 @@ static void job_end(job *j, int ok, const char *why)
 
 /* ---------------------------------------------------------------- https */
 
-/* curl_check - finished transfers */
-static void curl_check(tlsrpt_sender *s)
+/*
+ * An https: delivery is two steps on the daemon's own machinery: the
+ * report host's addresses through discovery (libunbound, DNSSEC-aware,
+ * the address filter of policy fetches: DISC_ADDRESSES), then the POST
+ * through discovery's libcurl client with those addresses handed over by
+ * CURLOPT_RESOLVE (fetch_post()), so libcurl never resolves a name itself.
+ */
+
+/* posted - the POST's outcome */
+static void posted(fetch_result *res, void *arg)
 {
-    CURLMsg *m;
-    int left;
+    job *j = arg;
 
-    while ((m = curl_multi_info_read(s->multi, &left)) != NULL) {
-	job *j;
-	long status = 0;
-	char why[CURL_ERROR_SIZE + 64];
-	CURL *easy = m->easy_handle;
-	CURLcode result = m->data.result;
-
-	if (m->msg != CURLMSG_DONE)
-	    continue;
-	/* m is invalid once the handle is removed: read it first */
-	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **) &j);
-	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-	curl_multi_remove_handle(s->multi, easy);
-	curl_easy_cleanup(easy);
-	j->easy = NULL;
-	if (result != CURLE_OK)
-	    snprintf(why, sizeof(why), "%s", j->curl_err[0] ? j->curl_err
-		     : curl_easy_strerror(result));
-	else
-	    snprintf(why, sizeof(why), "HTTP status %ld", status);
-	job_end(j, result == CURLE_OK && status >= 200 && status <= 299, why);
-    }
-}
-
-/* curl_fd_ready - a libcurl socket is ready */
-static void curl_fd_ready(evloop *loop, int fd, unsigned ev, void *arg)
-{
-    tlsrpt_sender *s = arg;
-    int running, flags = 0;
-
-    (void) loop;
-    if (ev & EV_READ)
-	flags |= CURL_CSELECT_IN;
-    if (ev & EV_WRITE)
-	flags |= CURL_CSELECT_OUT;
-    if (ev & EV_ERROR)
-	flags |= CURL_CSELECT_ERR;
-    curl_multi_socket_action(s->multi, fd, flags, &running);
-    curl_check(s);
-}
-
-/* curl_timeout - libcurl's timer fired */
-static void curl_timeout(evloop *loop, void *arg)
-{
-    tlsrpt_sender *s = arg;
-    int running;
-
-    (void) loop;
-    s->curl_timer = NULL;
-    curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    curl_check(s);
-}
-
-/* curl_sock_cb - libcurl wants a socket watched, or no longer */
-static int curl_sock_cb(CURL *e, curl_socket_t fd, int what, void *arg, void *sockp)
-{
-    tlsrpt_sender *s = arg;
-
-    (void) e, (void) sockp;
-    if (what == CURL_POLL_REMOVE)
-	evloop_unwatch(s->loop, fd);
+    j->post = NULL;
+    if (res->failure == FETCH_FAIL_NONE)
+	job_end(j, 1, NULL);
     else
-	evloop_watch(s->loop, fd, (what & CURL_POLL_IN ? EV_READ : 0)
-		     | (what & CURL_POLL_OUT ? EV_WRITE : 0), curl_fd_ready, s);
-    return 0;
+	job_end(j, 0, res->reason);
 }
 
-/* curl_timer_cb - libcurl wants a timer */
-static int curl_timer_cb(CURLM *m, long ms, void *arg)
+/* on_addresses - the report host's addresses are known: POST */
+static void on_addresses(disc_result *r, void *arg)
 {
-    tlsrpt_sender *s = arg;
-
-    (void) m;
-    if (s->curl_timer) {
-	evloop_timer_cancel(s->loop, s->curl_timer);
-	s->curl_timer = NULL;
-    }
-    if (ms >= 0)
-	s->curl_timer = evloop_timer(s->loop, (uint64_t) ms, curl_timeout, s);
-    return 0;
-}
-
-/* address_allowed - report POSTs go to public addresses, or to a connect_to target */
-static int address_allowed(const tlsrpt_sender *s, const struct sockaddr *sa)
-{
-    char txt[INET6_ADDRSTRLEN] = "";
+    job *j = arg;
+    tlsrpt_sender *s = j->s;
+    const char *addrs[DISC_MAX_ADDR];
+    char why[DISC_REASON_MAX + 32];
     size_t i;
-    int private = 0;
 
-    if (sa->sa_family == AF_INET) {
-	const unsigned char *a = (const unsigned char *) &((const struct sockaddr_in *) sa)->sin_addr;
-
-	inet_ntop(AF_INET, a, txt, sizeof(txt));
-	private = a[0] == 0 || a[0] == 10 || a[0] == 127 || (a[0] == 169 && a[1] == 254)
-	    || (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168)
-	    || (a[0] == 100 && (a[1] & 0xc0) == 64) || a[0] >= 224;
-    } else if (sa->sa_family == AF_INET6) {
-	const struct in6_addr *a = &((const struct sockaddr_in6 *) sa)->sin6_addr;
-
-	inet_ntop(AF_INET6, a, txt, sizeof(txt));
-	private = IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_UNSPECIFIED(a)
-	    || IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_MULTICAST(a)
-	    || (a->s6_addr[0] & 0xfe) == 0xfc || IN6_IS_ADDR_V4MAPPED(a);
-    } else
-	return 0;
-    if (!private)
-	return 1;
-    /* HOST:PORT:ADDR:PORT - an operator's explicit target is allowed */
-    for (i = 0; i < s->cfg->connect_to.n; i++) {
-	const char *c = s->cfg->connect_to.v[i], *p = strchr(c, ':');
-
-	if (p && (p = strchr(p + 1, ':')) != NULL && strncmp(p + 1, txt, strlen(txt)) == 0
-	    && p[1 + strlen(txt)] == ':')
-	    return 1;
+    j->resolving = 0;
+    if (r->status != DISC_TXT_OK) {
+	snprintf(why, sizeof(why), "%s", r->reason);
+	discovery_result_free(r);
+	job_end(j, 0, why);
+	return;
     }
-    return 0;
+    for (i = 0; i < r->n_policy_addr; i++)
+	addrs[i] = r->policy_addr[i];
+    j->post = fetch_post(discovery_fetcher(s->disc), j->uri, j->host, j->port,
+			 "application/tlsrpt+gzip", j->body.data, j->body.len, addrs,
+			 r->n_policy_addr, posted, j);
+    discovery_result_free(r);
+    if (j->post == NULL)
+	job_end(j, 0, "out of memory starting the POST");
 }
 
-/* open_socket - libcurl's socket, refused for addresses inside our network */
-static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
-{
-    tlsrpt_sender *s = arg;
-
-    (void) purpose;
-    if (!address_allowed(s, &a->addr)) {
-	log_msg(LOG_WARNING, "tlsrpt: refusing to POST a report to an internal address");
-	return CURL_SOCKET_BAD;
-    }
-    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
-}
-
-/* start_https - POST the gzipped report */
+/* start_https - POST the gzipped report (RFC 8460 §5.2) */
 static int start_https(tlsrpt_sender *s, job *j, const tlsrpt_outbox_entry *e)
 {
-    struct curl_slist *ct = NULL;
+    CURLU *u;
+    char *host = NULL, *port = NULL;
     mt_err err;
-    CURL *c;
+    int rc = -1;
 
-    if (tlsrpt_gzip(e->json, strlen(e->json), &j->body, &err) < 0)
+    if (s->disc == NULL || tlsrpt_gzip(e->json, strlen(e->json), &j->body, &err) < 0)
 	return -1;
-    if ((c = curl_easy_init()) == NULL)
+    if ((u = curl_url()) == NULL)
 	return -1;
-    j->easy = c;
-    for (size_t i = 0; i < s->cfg->connect_to.n; i++)
-	ct = curl_slist_append(ct, s->cfg->connect_to.v[i]);
-    j->headers = curl_slist_append(NULL, "Content-Type: application/tlsrpt+gzip");
-    curl_easy_setopt(c, CURLOPT_URL, j->uri);
-    curl_easy_setopt(c, CURLOPT_PRIVATE, j);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, j->body.data);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) j->body.len);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, j->headers);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "mtastsd/" MTASTS_VERSION " (TLS-RPT)");
-    curl_easy_setopt(c, CURLOPT_SSLVERSION, (long) CURL_SSLVERSION_TLSv1_2);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (s->cfg->ca_file)
-	curl_easy_setopt(c, CURLOPT_CAINFO, s->cfg->ca_file);
-    if (s->cfg->ca_path)
-	curl_easy_setopt(c, CURLOPT_CAPATH, s->cfg->ca_path);
-    curl_easy_setopt(c, CURLOPT_PROXY, s->cfg->proxy ? s->cfg->proxy : "");
-    if (ct) {
-	curl_easy_setopt(c, CURLOPT_CONNECT_TO, ct);
-	/* libcurl copies nothing: keep the list with the job's headers */
-	struct curl_slist *last = j->headers;
-
-	while (last->next)
-	    last = last->next;
-	last->next = ct;
-    }
-    curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, s);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long) TLSRPT_SEND_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long) s->cfg->fetch_connect_timeout_ms);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, j->curl_err);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    if (curl_multi_add_handle(s->multi, c) != CURLM_OK) {
-	curl_easy_cleanup(c);
-	j->easy = NULL;
-	return -1;
-    }
-    return 0;
+    if (curl_url_set(u, CURLUPART_URL, j->uri, 0) == CURLUE_OK
+	&& curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK
+	&& curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK
+	&& strlen(host) < sizeof(j->host)) {
+	snprintf(j->host, sizeof(j->host), "%s", host);
+	j->port = atoi(port);
+	j->resolving = 1;
+	rc = discovery_start(s->disc, j->host, DISC_ADDRESSES | DISC_PORT(j->port), NULL,
+			     on_addresses, j);
+	if (rc < 0)
+	    j->resolving = 0;
+    } else
+	log_msg(LOG_WARNING, "tlsrpt: %s: unusable https: URI %s", e->domain, j->uri);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return rc;
 }
 
 /* -------------------------------------------------------------- mailto */
@@ -786,6 +670,7 @@ static int under_way(const tlsrpt_sender *s, uint32_t day, const char *domain, c
 typedef struct run_ctx {
     tlsrpt_sender *s;
     int64_t now;
+    uint32_t force_day;		/* deliveries of this day are due now (0: none) */
     int started;
     size_t n;
     struct run_key {
@@ -806,7 +691,7 @@ static int run_entry(const tlsrpt_outbox_entry *e, void *arg)
 	job *j;
 	int rc;
 
-	if (d->state != TLSRPT_PENDING || d->next > r->now
+	if (d->state != TLSRPT_PENDING || (d->next > r->now && e->day != r->force_day)
 	    || under_way(s, e->day, e->domain, d->uri) || strlen(d->uri) >= sizeof(j->uri))
 	    continue;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
@@ -840,7 +725,8 @@ static int due_key(const tlsrpt_outbox_entry *e, void *arg)
     size_t i;
 
     for (i = 0; i < e->n_rua; i++)
-	if (e->rua[i].state == TLSRPT_PENDING && e->rua[i].next <= r->now)
+	if (e->rua[i].state == TLSRPT_PENDING
+	    && (e->rua[i].next <= r->now || e->day == r->force_day))
 	    break;
     if (i == e->n_rua)
 	return 0;
@@ -854,9 +740,10 @@ static int due_key(const tlsrpt_outbox_entry *e, void *arg)
 }
 
 /* tlsrpt_sender_run - start every due delivery */
-int tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, tlsrpt_run_cb done, void *arg)
+int tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, uint32_t force_day, tlsrpt_run_cb done,
+		      void *arg)
 {
-    run_ctx r = {s, now, 0, 0, NULL};
+    run_ctx r = {s, now, force_day, 0, 0, NULL};
     tlsrpt_outbox_entry e;
     mt_err err;
     size_t i;
@@ -901,9 +788,9 @@ static int open_outbox(MDB_txn *txn, void *arg)
     return mdb_dbi_open(txn, DB_OUTBOX, MDB_CREATE, &s->outbox);
 }
 
-/* tlsrpt_sender_new - the outbox database and a libcurl multi handle */
+/* tlsrpt_sender_new - the outbox database; https: through disc */
 tlsrpt_sender *tlsrpt_sender_new(evloop *loop, const mtasts_config *cfg, MDB_env *env,
-				 mt_err *err)
+				 discovery *disc, mt_err *err)
 {
     tlsrpt_sender *s = calloc(1, sizeof(*s));
     int rc;
@@ -915,21 +802,12 @@ tlsrpt_sender *tlsrpt_sender_new(evloop *loop, const mtasts_config *cfg, MDB_env
     s->loop = loop;
     s->cfg = cfg;
     s->env = env;
+    s->disc = disc;
     if ((rc = store_write(env, open_outbox, s, err)) != 0) {
 	mt_err_set(err, 0, 0, NULL, "tlsrpt outbox: %s", mdb_strerror(rc));
 	free(s);
 	return NULL;
     }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    if ((s->multi = curl_multi_init()) == NULL) {
-	mt_err_set(err, 0, 0, NULL, "tlsrpt sender: libcurl");
-	free(s);
-	return NULL;
-    }
-    curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, curl_sock_cb);
-    curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
-    curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
-    curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
     return s;
 }
 
@@ -942,10 +820,10 @@ void tlsrpt_sender_free(tlsrpt_sender *s)
 	return;
     for (j = s->jobs; j; j = next) {
 	next = j->next;
-	if (j->easy) {
-	    curl_multi_remove_handle(s->multi, j->easy);
-	    curl_easy_cleanup(j->easy);
-	}
+	if (j->post)
+	    fetch_cancel(discovery_fetcher(s->disc), j->post);
+	/* a lookup under way (j->resolving) ends with discovery_free(),
+	 * which the caller runs after this, the loop stopped: no callback */
 	if (j->in_fd >= 0) {
 	    evloop_unwatch(s->loop, j->in_fd);
 	    close(j->in_fd);
@@ -957,13 +835,8 @@ void tlsrpt_sender_free(tlsrpt_sender *s)
 	}
 	if (j->kill_timer)
 	    evloop_timer_cancel(s->loop, j->kill_timer);
-	if (j->headers)
-	    curl_slist_free_all(j->headers);
 	buf_free(&j->body);
 	free(j);
     }
-    if (s->curl_timer)
-	evloop_timer_cancel(s->loop, s->curl_timer);
-    curl_multi_cleanup(s->multi);
     free(s);
 }

@@ -7,7 +7,7 @@
  *	#include "tlsrpt_send.h"
  *
  *	tlsrpt_sender *tlsrpt_sender_new(evloop *loop, const mtasts_config *cfg,
- *	                                 MDB_env *env, mt_err *err);
+ *	                                 MDB_env *env, discovery *disc, mt_err *err);
  *	void tlsrpt_sender_free(tlsrpt_sender *s);
  *	int  tlsrpt_outbox_add(tlsrpt_sender *s, const tlsrpt_outbox_entry *e,
  *	                       mt_err *err);
@@ -16,7 +16,7 @@
  *	int  tlsrpt_outbox_list(tlsrpt_sender *s, uint32_t day,
  *	                        tlsrpt_outbox_cb cb, void *arg, mt_err *err);
  *	void tlsrpt_outbox_entry_free(tlsrpt_outbox_entry *e);
- *	int  tlsrpt_sender_run(tlsrpt_sender *s, int64_t now,
+ *	int  tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, uint32_t force_day,
  *	                       tlsrpt_run_cb done, void *arg);
  *	int  tlsrpt_sender_busy(const tlsrpt_sender *s);
  *	int  tlsrpt_outbox_prune(tlsrpt_sender *s, uint32_t first_kept_day,
@@ -36,11 +36,16 @@
  *	day is 0).
  *
  *	tlsrpt_sender_run() starts every delivery that is due at now and
- *	not already under way, and returns the number started. Each runs on
- *	the loop: https: with libcurl (POST, "Content-Type:
+ *	not already under way, and returns the number started. Pending
+ *	deliveries of force_day (a day number; 0 for none) are due now
+ *	whatever their retry time: `mtasts report send` means now. Each runs on
+ *	the loop: https: (RFC 8460 §5.2) by the daemon's own machinery: the
+ *	URI's host resolved through disc (libunbound, DNSSEC-aware, with the
+ *	address filter of policy fetches; connect_to routes it as it routes
+ *	policy hosts), then fetch_post() on disc's libcurl client with those
+ *	addresses (CURLOPT_RESOLVE): POST, "Content-Type:
  *	application/tlsrpt+gzip", TLS 1.2 or later verified against ca_file
- *	or the system's roots, no redirects, 2xx is success, RFC 8460
- *	§5.2); mailto: by the RFC 8460 §5.3 message (tlsrpt_mail.c, DKIM-
+ *	or the system's roots, no redirects, 2xx is success; mailto: by the RFC 8460 §5.3 message (tlsrpt_mail.c, DKIM-
  *	signed when dkim_key_file is set) written to sendmail_command
  *	(split on spaces, no shell, "-f report_from" appended) in a child
  *	process whose exit the loop watches (status 0 is success). The loop
@@ -50,6 +55,9 @@
  *	failed with a log line. When every delivery this run started has
  *	ended, done(arg, sent, failed) is called (from the loop).
  *	tlsrpt_sender_busy() says whether deliveries are under way.
+ *
+ *	tlsrpt_sender_free() abandons deliveries under way (they stay
+ *	pending); call it with the loop stopped and before discovery_free().
  *
  *	tlsrpt_outbox_prune() deletes entries of days before first_kept_day
  *	(reports_retention_days) that have nothing left to send.
@@ -70,6 +78,7 @@
 #include "mt_err.h"
 
 #include "config.h"
+#include "discovery.h"
 #include "evloop.h"
 #include "tlsrpt_record.h"
 
@@ -107,7 +116,7 @@ typedef int (*tlsrpt_outbox_cb)(const tlsrpt_outbox_entry *e, void *arg);
 typedef void (*tlsrpt_run_cb)(void *arg, unsigned sent, unsigned failed);
 
 tlsrpt_sender *tlsrpt_sender_new(evloop *loop, const mtasts_config *cfg, MDB_env *env,
-				 mt_err *err);
+				 discovery *disc, mt_err *err);
 void tlsrpt_sender_free(tlsrpt_sender *s);
 int tlsrpt_outbox_add(tlsrpt_sender *s, const tlsrpt_outbox_entry *e, mt_err *err);
 int tlsrpt_outbox_get(tlsrpt_sender *s, uint32_t day, const char *domain,
@@ -115,7 +124,8 @@ int tlsrpt_outbox_get(tlsrpt_sender *s, uint32_t day, const char *domain,
 int tlsrpt_outbox_list(tlsrpt_sender *s, uint32_t day, tlsrpt_outbox_cb cb, void *arg,
 		       mt_err *err);
 void tlsrpt_outbox_entry_free(tlsrpt_outbox_entry *e);
-int tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, tlsrpt_run_cb done, void *arg);
+int tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, uint32_t force_day, tlsrpt_run_cb done,
+		      void *arg);
 int tlsrpt_sender_busy(const tlsrpt_sender *s);
 int tlsrpt_outbox_prune(tlsrpt_sender *s, uint32_t first_kept_day, mt_err *err);
 

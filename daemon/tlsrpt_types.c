@@ -33,6 +33,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "policy.h"
+
 #include "tlsrpt_types.h"
 
 static const char *const result_names[TLSRPT_RESULT_COUNT] = {
@@ -103,9 +105,24 @@ int tlsrpt_policy_parse(const char *s, tlsrpt_policy_type *out)
 }
 
 /* has - case-insensitive substring test */
-static int has(const char *msg, const char *needle)
+static int has(const char *low, const char *needle)
 {
-    return strcasestr(msg, needle) != NULL;
+    return strstr(low, needle) != NULL;	/* low and needle are lower case */
+}
+
+#define LOWER_MAX 1024		/* texts are cut there (TLSRPT_FIELD_MAX) */
+
+/* lower - an ASCII lower-case copy of msg, cut to LOWER_MAX bytes: one pass,
+ * then plain strstr() per needle (strcasestr() was a quarter of the report
+ * path's cost: bench/TLSRPT.md) */
+static const char *lower(const char *msg, char out[LOWER_MAX + 1])
+{
+    size_t i;
+
+    for (i = 0; msg[i] && i < LOWER_MAX; i++)
+	out[i] = (char) (msg[i] >= 'A' && msg[i] <= 'Z' ? msg[i] + 32 : msg[i]);
+    out[i] = 0;
+    return out;
 }
 
 /* ends_with - msg ends with suffix, trailing spaces ignored */
@@ -118,7 +135,8 @@ static int ends_with(const char *msg, const char *suffix)
     return n >= k && strncmp(msg + n - k, suffix, k) == 0;
 }
 
-/* The texts that name an untrusted chain (GnuTLS, OpenSSL and Exim's own) */
+/* The texts that name an untrusted chain (GnuTLS, OpenSSL and Exim's own),
+ * in lower case */
 static const char *const untrusted_texts[] = {
     "certificate invalid",	/* GnuTLS via Exim: also expired, see above */
     "certificate revoked",
@@ -128,11 +146,11 @@ static const char *const untrusted_texts[] = {
     "unable to get local issuer certificate",
     "unable to get issuer certificate",
     "unable to verify the first certificate",
-    "certificate chain too long", "invalid CA certificate",
+    "certificate chain too long", "invalid ca certificate",
     "certificate not trusted", "certificate rejected",
     "certificate signature failure", "certificate is not yet valid",
     "not trusted", "signer not found", "issuer is not known",
-    "Error in the certificate",	/* gnutls_strerror(GNUTLS_E_CERTIFICATE_ERROR) */
+    "error in the certificate",	/* gnutls_strerror(GNUTLS_E_CERTIFICATE_ERROR) */
     NULL,
 };
 
@@ -140,20 +158,22 @@ static const char *const untrusted_texts[] = {
 static int classify_cert_text(const char *msg, int64_t notafter, int64_t now)
 {
     const char *const *p;
+    char buf[LOWER_MAX + 1];
+    const char *low = lower(msg, buf);
 
-    if (has(msg, "TLSA record problem"))
+    if (has(low, "tlsa record problem"))
 	return TLSRPT_TLSA_INVALID;
-    if (has(msg, "certificate has expired") || has(msg, "certificate expired")
-	|| has(msg, "uses expired certificate"))
+    if (has(low, "certificate has expired") || has(low, "certificate expired")
+	|| has(low, "uses expired certificate"))
 	return TLSRPT_CERTIFICATE_EXPIRED;
-    if (has(msg, "name mismatch") || has(msg, "hostname mismatch")
-	|| has(msg, "does not match the expected"))
+    if (has(low, "name mismatch") || has(low, "hostname mismatch")
+	|| has(low, "does not match the expected"))
 	return TLSRPT_CERTIFICATE_HOST_MISMATCH;
     /* GnuTLS builds: the host name check is the one failure without detail */
     if (ends_with(msg, "(certificate verification failed)"))
 	return TLSRPT_CERTIFICATE_HOST_MISMATCH;
     for (p = untrusted_texts; *p; p++)
-	if (has(msg, *p)) {
+	if (has(low, *p)) {
 	    if (notafter > 0 && notafter < now)
 		return TLSRPT_CERTIFICATE_EXPIRED;
 	    return TLSRPT_CERTIFICATE_NOT_TRUSTED;
@@ -173,7 +193,7 @@ tlsrpt_result_type tlsrpt_classify_exim(int defer_errno, const char *msg,
     case EXIM_ERRNO_TLSREQUIRED:
 	/* smtp.c: "a TLS session is required, but the server did not
 	 * offer TLS support" / "... but an attempt to start TLS failed" */
-	if (has(msg, "did not offer TLS"))
+	if (strstr(msg, "did not offer TLS"))
 	    return TLSRPT_STARTTLS_NOT_SUPPORTED;
 	if ((t = classify_cert_text(msg, cert_notafter, now)) >= 0)
 	    return (tlsrpt_result_type) t;
@@ -186,6 +206,41 @@ tlsrpt_result_type tlsrpt_classify_exim(int defer_errno, const char *msg,
     default:
 	return TLSRPT_NOT_TLS;
     }
+}
+
+/* san_matches - some DNS name of a subjectAltName list matches host */
+static int san_matches(const char *san, const char *host)
+{
+    const char *p = san;
+
+    while (*p) {
+	size_t n = strcspn(p, "\n;,");
+	char name[256];
+
+	if (n > 4 && n - 4 < sizeof(name) && strncasecmp(p, "DNS=", 4) == 0) {
+	    memcpy(name, p + 4, n - 4);
+	    name[n - 4] = 0;
+	    /* RFC 6125 §6.4.3: "*." matches one whole left-most label, as in
+	     * an MTA-STS mx pattern (RFC 8461 §4.1 refers to the same rules) */
+	    if (policy_mx_pattern_matches(name, host))
+		return 1;
+	}
+	p += n;
+	while (*p == '\n' || *p == ';' || *p == ',' || *p == ' ')
+	    p++;
+    }
+    return 0;
+}
+
+/* tlsrpt_classify_unverified - an established session whose certificate did not verify */
+tlsrpt_result_type tlsrpt_classify_unverified(int64_t cert_notafter, int64_t now,
+					      const char *san, const char *host)
+{
+    if (cert_notafter > 0 && cert_notafter < now)
+	return TLSRPT_CERTIFICATE_EXPIRED;
+    if (san && *san && host && *host && !san_matches(san, host))
+	return TLSRPT_CERTIFICATE_HOST_MISMATCH;
+    return TLSRPT_CERTIFICATE_NOT_TRUSTED;
 }
 
 /* tlsrpt_day_of - the UTC day (days since the epoch) of a Unix time */

@@ -13,6 +13,8 @@ const char *tlsrpt_result_name(tlsrpt_result_type t);
  *	int  tlsrpt_result_parse(const char *s, tlsrpt_result_type *out);
  *	const char *tlsrpt_policy_name(tlsrpt_policy_type t);
  *	int  tlsrpt_policy_parse(const char *s, tlsrpt_policy_type *out);
+ *	tlsrpt_result_type tlsrpt_classify_unverified(int64_t cert_notafter,
+ *	                          int64_t now, const char *san, const char *host);
  *	tlsrpt_result_type tlsrpt_classify_exim(int defer_errno, const char *msg,
  *	                        int64_t cert_notafter, int64_t now);
  *	uint32_t tlsrpt_day_of(int64_t unix_time);
@@ -42,6 +44,17 @@ const char *tlsrpt_result_name(tlsrpt_result_type t);
  *	deferral is not a TLS outcome (connection refused, timeouts before
  *	STARTTLS, SMTP errors): such attempts are no TLS session and are
  *	not counted.
+ *
+ *	tlsrpt_classify_unverified() gives the type of a TLS session that
+ *	was established although its certificate did not verify (testing
+ *	mode: Exim's tls_try_verify_hosts), where Exim tells no reason
+ *	($tls_out_certificate_verified is 0, nothing more): an expired
+ *	cert_notafter makes it certificate-expired; else a san (Exim's
+ *	${certextract{subj_altname}...}: "DNS=name" items separated by
+ *	newlines, ";" or ",") none of whose DNS names matches host (RFC 6125
+ *	§6.4: exact, or a wildcard for one whole left-most label) makes it
+ *	certificate-host-mismatch; else certificate-not-trusted. san or
+ *	host NULL or empty: no name check.
  *
  *	Reports cover whole UTC days (RFC 8460 §4.1); a day is counted as
  *	days since 1970-01-01 UTC. tlsrpt_day_of() gives the day of a Unix
@@ -96,6 +109,8 @@ const char *tlsrpt_policy_name(tlsrpt_policy_type t);
 int tlsrpt_policy_parse(const char *s, tlsrpt_policy_type *out);
 tlsrpt_result_type tlsrpt_classify_exim(int defer_errno, const char *msg,
 					int64_t cert_notafter, int64_t now);
+tlsrpt_result_type tlsrpt_classify_unverified(int64_t cert_notafter, int64_t now,
+					      const char *san, const char *host);
 
 uint32_t tlsrpt_day_of(int64_t unix_time);
 int tlsrpt_day_parse(const char *s, int64_t now, uint32_t *day);

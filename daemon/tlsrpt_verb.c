@@ -34,13 +34,34 @@ static const char *sanitise(char *s)
     return *s ? s : NULL;
 }
 
+/* put_v4 - dotted quad of a (what inet_ntop writes, without its sprintf) */
+static void put_v4(const unsigned char *a, char *out)
+{
+    int i;
+
+    for (i = 0; i < 4; i++) {
+	unsigned v = a[i];
+
+	if (v >= 100)
+	    *out++ = (char) ('0' + v / 100);
+	if (v >= 10)
+	    *out++ = (char) ('0' + v / 10 % 10);
+	*out++ = (char) ('0' + v % 10);
+	*out++ = i < 3 ? '.' : 0;
+    }
+}
+
 /* parse_ip - an IPv4 or IPv6 address, kept in its canonical text form */
 static int parse_ip(const char *v, char *out, size_t outsz)
 {
     unsigned char a[16];
 
-    if (inet_pton(AF_INET, v, a) == 1)
-	return inet_ntop(AF_INET, a, out, (socklen_t) outsz) ? 0 : -1;
+    if (inet_pton(AF_INET, v, a) == 1) {
+	if (outsz < INET_ADDRSTRLEN)
+	    return -1;
+	put_v4(a, out);	/* the report path: no printf (bench/TLSRPT.md) */
+	return 0;
+    }
     if (inet_pton(AF_INET6, v, a) == 1)
 	return inet_ntop(AF_INET6, a, out, (socklen_t) outsz) ? 0 : -1;
     return -1;
@@ -60,16 +81,28 @@ static int parse_int(const char *v, long long min, long long max, long long *out
     return 0;
 }
 
+/* name_arg - a normalised host or domain name; the common case (already
+ * lower-case LDH, no A-label) without domain_normalise()'s work */
+static int name_arg(const char *v, size_t len, char *out, size_t outsz)
+{
+    if (len < outsz && domain_is_valid_ldh(v) && strstr(v, "xn--") == NULL) {
+	memcpy(out, v, len + 1);
+	return 0;
+    }
+    return domain_normalise(v, len, out, outsz, NULL);
+}
+
 /* tlsrpt_verb_parse - check and decode "report DOMAIN key=value ..." */
 int tlsrpt_verb_parse(proto_req *req, int64_t now, tlsrpt_verb_args *a, mt_err *err)
 {
-    const char *result = NULL, *msg = NULL;
+    const char *result = NULL, *msg = NULL, *san = NULL;
+    int unverified = 0;
     long long n, defer_errno = 0, notafter = 0;
     int have_errno = 0, i;
     unsigned seen = 0;
     static const char *const keys[] = {
 	"result", "errno", "msg", "notafter", "policy", "mx", "ip", "sip", "helo", "reason",
-	"tlsa", "count", NULL,
+	"tlsa", "count", "skipped", "verify", "san", NULL,
     };
 
     memset(a, 0, sizeof(*a));
@@ -79,7 +112,7 @@ int tlsrpt_verb_parse(proto_req *req, int64_t now, tlsrpt_verb_args *a, mt_err *
 	mt_err_set(err, 0, 0, NULL, "usage: report DOMAIN key=value ...");
 	return -1;
     }
-    if (domain_normalise(req->argv[0], req->argl[0], a->domain, sizeof(a->domain), NULL) < 0) {
+    if (name_arg(req->argv[0], req->argl[0], a->domain, sizeof(a->domain)) < 0) {
 	mt_err_set(err, 0, 0, NULL, "bad-domain: not a domain name");
 	return -1;
     }
@@ -92,7 +125,7 @@ int tlsrpt_verb_parse(proto_req *req, int64_t now, tlsrpt_verb_args *a, mt_err *
 	    return -1;
 	}
 	*v++ = 0;		/* req's storage is ours to cut */
-	for (k = 0; keys[k] && strcmp(keys[k], arg) != 0; k++)
+	for (k = 0; keys[k] && (keys[k][0] != arg[0] || strcmp(keys[k], arg) != 0); k++)
 	    ;
 	if (keys[k] == NULL) {
 	    mt_err_set(err, 0, (unsigned) i + 1, NULL, "unknown-key: %.32s", arg);
@@ -131,7 +164,7 @@ int tlsrpt_verb_parse(proto_req *req, int64_t now, tlsrpt_verb_args *a, mt_err *
 	    a->policy_auto = 0;
 	    break;
 	case 5:
-	    if (domain_normalise(v, strlen(v), a->mx, sizeof(a->mx), NULL) < 0)
+	    if (name_arg(v, strlen(v), a->mx, sizeof(a->mx)) < 0)
 		goto bad;
 	    break;
 	case 6:
@@ -156,6 +189,17 @@ int tlsrpt_verb_parse(proto_req *req, int64_t now, tlsrpt_verb_args *a, mt_err *
 		goto bad;
 	    a->count = (uint64_t) n;
 	    break;
+	case 12:
+	    a->skipped = sanitise(v);
+	    break;
+	case 13:
+	    if (strcmp(v, "failed") != 0)
+		goto bad;
+	    unverified = 1;
+	    break;
+	case 14:
+	    san = v;		/* not sanitised: only matched against mx */
+	    break;
 	}
 	continue;
       bad:
@@ -163,11 +207,31 @@ int tlsrpt_verb_parse(proto_req *req, int64_t now, tlsrpt_verb_args *a, mt_err *
 	v[-1] = '=';
 	return -1;
     }
+    if (a->skipped) {
+	/* the router's MX list: counted by the caller against the policy */
+	if (result || have_errno || unverified) {
+	    mt_err_set(err, 0, 0, NULL, "bad-argument: skipped= goes alone");
+	    return -1;
+	}
+	a->result = TLSRPT_VALIDATION_FAILURE;
+	a->policy_auto = 0;
+	a->policy = TLSRPT_POLICY_STS;
+	a->reason = a->reason ? a->reason : TLSRPT_REASON_SKIPPED;
+	return 0;
+    }
     if (result) {
 	if (tlsrpt_result_parse(result, &a->result) < 0) {
 	    mt_err_set(err, 0, 0, "RFC 8460 §4.3", "bad-result: not a result type");
 	    return -1;
 	}
+    } else if (unverified) {
+	if (have_errno) {
+	    mt_err_set(err, 0, 0, NULL, "bad-argument: verify=failed or errno=, not both");
+	    return -1;
+	}
+	a->result = tlsrpt_classify_unverified(notafter, now, san, a->mx);
+	if (a->reason == NULL)
+	    a->reason = "certificate not verified (session established: testing mode)";
     } else if (have_errno) {
 	a->result = tlsrpt_classify_exim((int) defer_errno, msg, notafter, now);
 	if (a->result == TLSRPT_NOT_TLS)

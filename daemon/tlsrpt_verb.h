@@ -33,6 +33,23 @@
  *			presentation form (the tlsa policy-string)
  *	  count=N	sessions this line stands for, 1..TLSRPT_VERB_COUNT_MAX
  *			(default 1)
+ *	  verify=failed	a TLS session was established but its certificate did
+ *			not verify (Exim's $tls_out_certificate_verified is
+ *			0 at smtp:ehlo after STARTTLS: testing mode); the
+ *			type comes from tlsrpt_classify_unverified() with
+ *			notafter=, san= and mx=. Not with errno=.
+ *	  san=TEXT	the peer certificate's subjectAltName as Exim's
+ *			${certextract{subj_altname}...} gives it
+ *	  skipped=LIST	the MX host names of DOMAIN as Exim's router found
+ *			them (separated by spaces, commas, colons or
+ *			semicolons; DOMAIN itself for the implicit MX),
+ *			sent once per routing of the domain by the
+ *			shipped configuration. Not with result= or errno=:
+ *			the caller counts one validation-failure (policy
+ *			sts, reason TLSRPT_REASON_SKIPPED unless reason= is
+ *			given) for each host that the cached enforce policy
+ *			excludes (mtasts-tlsrpt(7), "An MX skipped by an
+ *			enforce policy").
  *	Text is cut to TLSRPT_FIELD_MAX bytes and every byte outside
  *	printable ASCII becomes "?", so what reaches a report is plain JSON
  *	text whatever a peer put in its error strings.
@@ -56,6 +73,8 @@
 #include "tlsrpt_types.h"
 
 #define TLSRPT_VERB_COUNT_MAX 1000000	/* our limit on count= */
+#define TLSRPT_SKIPPED_MAX 64		/* our limit on MX hosts in skipped= */
+#define TLSRPT_REASON_SKIPPED "MX host not listed in the MTA-STS policy"
 
 typedef struct tlsrpt_verb_args {
     char domain[DOMAIN_BUF];
@@ -69,6 +88,7 @@ typedef struct tlsrpt_verb_args {
     const char *reason;
     const char *tlsa;
     uint64_t count;
+    const char *skipped;	/* skipped=: the MX list, or NULL */
 } tlsrpt_verb_args;
 
 int tlsrpt_verb_parse(proto_req *req, int64_t now, tlsrpt_verb_args *a, mt_err *err);

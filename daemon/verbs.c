@@ -26,7 +26,6 @@
 #include "policy_cache.h"
 #include "server.h"
 #include "store.h"
-#include "tlsrpt.h"
 #include "verbs.h"
 
 enum verb_id {
@@ -723,11 +722,6 @@ srv_result verbs_handle(void *ctx, srv_conn *c, const char *line, size_t len, bu
 	    }
 	    return x->fn(x->arg, c, &req, out);
 	}
-	srv_result r;
-
-	/* report, tlsrpt-list, tlsrpt-show, tlsrpt-send: tlsrpt.c */
-	if (v->env.tr && tlsrpt_handle(v->env.tr, c, &req, out, &r))
-	    return r;
 	v->count[V_UNKNOWN]++;
 	return error_answer(out, "unknown-verb");
     }

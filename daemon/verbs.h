@@ -66,8 +66,7 @@
 #define VERBS_EXT_MAX 16
 
 struct proto_req;
-typedef srv_result (*verbs_ext_fn)(void *arg, srv_conn *c, const struct proto_req *req,
-				   buf *out);
+typedef srv_result (*verbs_ext_fn)(void *arg, srv_conn *c, struct proto_req *req, buf *out);
 
 typedef struct verbs verbs;
 
@@ -76,7 +75,6 @@ typedef struct verbs_env {
     policy_cache *pc;
     store *st;
     evloop *loop;
-    struct tlsrpt *tr;			/* TLS-RPT verbs (tlsrpt.h), or NULL */
     refresh *rf;			/* for stats; may be NULL */
 } verbs_env;
 

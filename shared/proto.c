@@ -66,55 +66,72 @@
 
 #define PROTO_RULE "mtastsd protocol"
 
+/* The value of each base64 character (RFC 4648 §4) plus one; 0: not one.
+ * A table, not a chain of ranges: report lines carry several b64: texts. */
+static const unsigned char b64_table[256] = {
+    ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7,
+    ['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14,
+    ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21,
+    ['V'] = 22, ['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28,
+    ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35,
+    ['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
+    ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49,
+    ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56,
+    ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63,
+    ['/'] = 64,
+};
+
 /* b64_value - the 6-bit value of a base64 character, -1 if none */
 static int b64_value(unsigned char c)
 {
-    if (c >= 'A' && c <= 'Z')
-	return c - 'A';
-    if (c >= 'a' && c <= 'z')
-	return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-	return c - '0' + 52;
-    if (c == '+')
-	return 62;
-    if (c == '/')
-	return 63;
-    return -1;
+    return (int) b64_table[c] - 1;
 }
 
 /* b64_decode_into - strict decode into dst (room for len/4*3); -1 on bad input */
 static long b64_decode_into(const char *in, size_t len, unsigned char *dst)
 {
+    const unsigned char *u = (const unsigned char *) in;
     size_t i, n = 0, pad = 0;
     int v[4], k;
 
     if (len % 4 != 0)
 	return -1;
-    if (len >= 1 && in[len - 1] == '=')
-	pad++;
-    if (len >= 2 && in[len - 2] == '=')
-	pad++;
-    for (i = 0; i < len; i += 4) {
-	int last = i + 4 == len;
+    if (len == 0)
+	return 0;
+    /* every quad but the last: no padding there */
+    for (i = 0; i + 4 < len; i += 4) {
+	unsigned a = b64_table[u[i]], b = b64_table[u[i + 1]], c = b64_table[u[i + 2]],
+	    d = b64_table[u[i + 3]];
 
-	for (k = 0; k < 4; k++) {
-	    if (last && k >= 4 - (int) pad) {
-		v[k] = 0;
-		continue;
-	    }
-	    if ((v[k] = b64_value((unsigned char) in[i + k])) < 0)
-		return -1;
-	}
-	if (last && pad == 2 && (v[1] & 0x0f) != 0)
-	    return -1;			/* non-zero bits before "==" */
-	if (last && pad == 1 && (v[2] & 0x03) != 0)
-	    return -1;			/* non-zero bits before "=" */
-	dst[n++] = (unsigned char) ((v[0] << 2) | (v[1] >> 4));
-	if (!last || pad < 2)
-	    dst[n++] = (unsigned char) (((v[1] & 0x0f) << 4) | (v[2] >> 2));
-	if (!last || pad < 1)
-	    dst[n++] = (unsigned char) (((v[2] & 0x03) << 6) | v[3]);
+	if (!a || !b || !c || !d)
+	    return -1;
+	a--, b--, c--, d--;
+	dst[n++] = (unsigned char) ((a << 2) | (b >> 4));
+	dst[n++] = (unsigned char) (((b & 0x0f) << 4) | (c >> 2));
+	dst[n++] = (unsigned char) (((c & 0x03) << 6) | d);
     }
+    /* the last quad: "xx==", "xxx=" or four characters */
+    if (in[len - 1] == '=')
+	pad++;
+    if (in[len - 2] == '=')
+	pad++;
+    for (k = 0; k < 4; k++) {
+	if (k >= 4 - (int) pad) {
+	    v[k] = 0;
+	    continue;
+	}
+	if ((v[k] = b64_value(u[i + k])) < 0)
+	    return -1;
+    }
+    if (pad == 2 && (v[1] & 0x0f) != 0)
+	return -1;			/* non-zero bits before "==" */
+    if (pad == 1 && (v[2] & 0x03) != 0)
+	return -1;			/* non-zero bits before "=" */
+    dst[n++] = (unsigned char) ((v[0] << 2) | (v[1] >> 4));
+    if (pad < 2)
+	dst[n++] = (unsigned char) (((v[1] & 0x0f) << 4) | (v[2] >> 2));
+    if (pad < 1)
+	dst[n++] = (unsigned char) (((v[2] & 0x03) << 6) | v[3]);
     return (long) n;
 }
 
@@ -172,8 +189,11 @@ int proto_req_parse(const char *line, size_t len, proto_req *req, mt_err *err)
 	if (p >= len)
 	    break;
 	start = p;
-	while (p < len && line[p] != ' ')
-	    p++;
+	{
+	    const char *sp = memchr(line + p, ' ', len - p);
+
+	    p = sp ? (size_t) (sp - line) : len;
+	}
 	w = line + start;
 	wlen = p - start;
 	if (nwords == 0) {

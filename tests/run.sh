@@ -19,13 +19,16 @@ cd "$top"
 TEST_TIMEOUT=${TEST_TIMEOUT:-900}
 passed=0 failed=0 skipped=0
 failures=()
+timings=()
 
 # run_one NAME CMD... - run one test program, echo its output, count it
 run_one() {
     local name=$1; shift
-    local out rc p f s
+    local out rc p f s t0
+    t0=$(date +%s.%N)
     out=$(timeout "$TEST_TIMEOUT" "$@" 2>&1); rc=$?
     printf '%s\n' "$out"
+    timings+=("$(awk -v a="$t0" -v b="$(date +%s.%N)" -v n="$name" 'BEGIN { printf "%7.1fs  %s", b - a, n }')")
     p=$(printf '%s\n' "$out" | grep -ac '^PASS: ')
     f=$(printf '%s\n' "$out" | grep -ac '^FAIL: ')
     s=$(printf '%s\n' "$out" | grep -ac '^SKIP: ')
@@ -84,6 +87,8 @@ if [ ${#integration[@]} -gt 0 ]; then
     fi
 fi
 
+echo "--- slowest tests"
+printf '%s\n' "${timings[@]}" | sort -rn | head -n 8
 if [ ${#failures[@]} -gt 0 ]; then
     echo "--- failures"
     printf '%s\n' "${failures[@]}"

@@ -60,7 +60,11 @@ check daemon_alive_after_abuse ask ping
 expect_eq accepted_1000_clients "$( [ "$(stat_of clients_accepted)" -gt 1000 ] && echo yes)" yes
 
 # Peer credentials: flush by an unprivileged user is refused; root may.
-out=$(setpriv --reuid=65534 --regid=65534 --clear-groups $MTCLIENT "$D_SOCK" "flush example.com")
+# The unprivileged peer runs copies in $D_DIR (0755): the checkout may sit
+# where nobody cannot read (a clone in /root).
+cp tests/integration/mtclient.py "$BUILD/mtasts" "$D_DIR/"
+chmod 0644 "$D_DIR/mtclient.py"; chmod 0755 "$D_DIR/mtasts"
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 "$D_DIR/mtclient.py" "$D_SOCK" "flush example.com")
 expect_eq flush_refused_to_unprivileged_peer "$out" "error reason=permission-denied"
 out=$(ask "flush example.com")
 expect_eq flush_allowed_to_root "$out" "ok domain=example.com"
@@ -69,7 +73,7 @@ expect_eq flush_allowed_to_root "$out" "ok domain=example.com"
 out=$("$BUILD/mtasts" query example.com -s "$D_DIR/nothing.sock" 2>&1); rc=$?
 expect_match cli_says_daemon_not_running "$rc:$out" '^1:mtasts: mtastsd is not running'
 chmod 0600 "$D_SOCK"
-out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$BUILD/mtasts" stats -s "$D_SOCK" 2>&1); rc=$?
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$D_DIR/mtasts" stats -s "$D_SOCK" 2>&1); rc=$?
 expect_match cli_says_permission_denied "$rc:$out" '^1:mtasts: cannot use .*permission denied'
 chmod 0666 "$D_SOCK"
 out=$("$BUILD/mtasts" stats --prometheus -s "$D_SOCK")

@@ -79,6 +79,7 @@ D_ARGS=(-o "prefetch_file=/nonexistent/list")
 if daemon_launch 2>/dev/null; then
     fail missing_prefetch_file_stops_start "the daemon started"
 else
-    expect_match missing_prefetch_file_stops_start "$(tail -n 3 "$D_LOG")" "prefetch_file /nonexistent/list"
+    expect_match missing_prefetch_file_stops_start "$(grep -a "mtastsd: prefetch_file" "$D_LOG")" \
+        "prefetch_file /nonexistent/list: No such file"
 fi
 exit 0

@@ -408,7 +408,7 @@ static void tlsrpt_writes_make_room_when_the_store_is_full(void)
 
     config_defaults(&cfg);
     loop = evloop_new();
-    snd = tlsrpt_sender_new(loop, &cfg, store_env(s), &err);
+    snd = tlsrpt_sender_new(loop, &cfg, store_env(s), NULL, &err);
     T_ASSERT(snd != NULL);
     memset(&e, 0, sizeof(e));
     e.day = 20000;

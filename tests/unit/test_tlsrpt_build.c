@@ -95,7 +95,7 @@ static void lines_to_report_across_a_restart(void)
     mdb_env_close(env);
     env = env_open();
     c = tlsrpt_counters_open(env, NULL);
-    s = tlsrpt_sender_new(loop, &cfg, env, &err);
+    s = tlsrpt_sender_new(loop, &cfg, env, /* disc= */ NULL, &err);
     T_ASSERT(c && s);
     /* before the build: show computes it */
     T_EQ_INT(tlsrpt_show(c, s, &cfg, 19700, "example.test", &json, &built, &err), 0);

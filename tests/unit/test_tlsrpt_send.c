@@ -14,6 +14,7 @@
 #include "t.h"
 
 #include "config.h"
+#include "discovery.h"
 #include "evloop.h"
 #include "tlsrpt_report.h"
 #include "tlsrpt_send.h"
@@ -24,6 +25,7 @@ static int sink_port;
 static evloop *loop;
 static MDB_env *env;
 static mtasts_config cfg;
+static discovery *disc;
 static int run_done;
 static unsigned run_sent, run_failed;
 
@@ -98,13 +100,33 @@ static void done_cb(void *arg, unsigned sent, unsigned failed)
     run_failed = failed;
 }
 
+/* sender_new - a sender over a discovery engine made with the cfg of now */
+static tlsrpt_sender *sender_new(void)
+{
+    mt_err err;
+
+    if ((disc = discovery_new(loop, &cfg, &err)) == NULL) {
+	printf("discovery_new: %s\n", err.msg);
+	return NULL;
+    }
+    return tlsrpt_sender_new(loop, &cfg, env, disc, &err);
+}
+
+/* sender_free - the sender, then its discovery engine */
+static void sender_free(tlsrpt_sender *s)
+{
+    tlsrpt_sender_free(s);
+    discovery_free(disc);
+    disc = NULL;
+}
+
 /* run - one sender run at now, to its end */
 static int run(tlsrpt_sender *s, int64_t now)
 {
     int started, i;
 
     run_done = 0;
-    started = tlsrpt_sender_run(s, now, done_cb, NULL);
+    started = tlsrpt_sender_run(s, now, 0, done_cb, NULL);
     for (i = 0; i < 600 && !run_done; i++)
 	evloop_run_once(loop, 100);
     return run_done ? started : -1;
@@ -131,7 +153,35 @@ static int setup(void)
 	fclose(fp);
 	chmod(v, 0755);
     }
+    /* report host names resolve in a zone libunbound serves itself:
+     * nothing leaves this machine */
+    snprintf(v, sizeof(v), "%s/zone", dir);
+    {
+	FILE *fp = fopen(v, "w");
+
+	if (fp == NULL)
+	    return -1;
+	fprintf(fp, "$ORIGIN example.test.\n"
+		"@ 3600 IN SOA ns.example.test. h.example.test. 1 3600 600 86400 60\n"
+		"@ 3600 IN NS ns.example.test.\nns 3600 IN A 127.0.0.1\n"
+		"internal 3600 IN A 127.0.0.1\n");
+	fclose(fp);
+    }
+    snprintf(v, sizeof(v), "%s/unbound.conf", dir);
+    {
+	FILE *fp = fopen(v, "w");
+
+	if (fp == NULL)
+	    return -1;
+	fprintf(fp, "server:\n do-not-query-localhost: no\n local-zone: \"test.\" nodefault\n"
+		"auth-zone:\n name: \"example.test.\"\n zonefile: \"%s/zone\"\n"
+		" for-upstream: yes\n for-downstream: no\n fallback-enabled: no\n", dir);
+	fclose(fp);
+    }
     config_defaults(&cfg);
+    config_set(&cfg, "unbound_config", v, NULL);
+    config_set(&cfg, "dnssec", "no", NULL);
+    snprintf(v, sizeof(v), "%s/sendmail", dir);
     config_set(&cfg, "sendmail_command", v, NULL);
     snprintf(v, sizeof(v), "%s/cert.pem", dir);
     config_set(&cfg, "ca_file", v, NULL);
@@ -182,7 +232,7 @@ static void https_and_mailto_deliveries(void)
     snprintf(ct, sizeof(ct), "report.example.test:443:127.0.0.1:%d", sink_port);
     clear_connect_to();
     T_EQ_INT(config_set(&cfg, "connect_to", ct, &err), 0);
-    s = tlsrpt_sender_new(loop, &cfg, env, &err);
+    s = sender_new();
     T_ASSERT(s);
     entry(&e, 19700, "example.test", now, "https://report.example.test/tlsrpt",
 	  "mailto:rua@example.test");
@@ -219,7 +269,7 @@ static void https_and_mailto_deliveries(void)
 		"--submitter mail.sender.test >/dev/null", dir), 0);
     /* nothing is sent twice */
     T_EQ_INT(run(s, now + 100000), 0);
-    tlsrpt_sender_free(s);
+    sender_free(s);
 }
 
 /* RFC 8460 §5.4: a failed delivery is retried, later, with the same report */
@@ -239,7 +289,7 @@ static void failing_endpoint_is_retried(void)
 	snprintf(ct, sizeof(ct), "report.example.test:443:127.0.0.1:%d", sink_port);
 	T_EQ_INT(config_set(&cfg, "connect_to", ct, &err), 0);
     }
-    s = tlsrpt_sender_new(loop, &cfg, env, &err);
+    s = sender_new();
     T_ASSERT(s);
     entry(&e, 19701, "example.test", now, "https://report.example.test/tlsrpt", NULL);
     T_EQ_INT(tlsrpt_outbox_add(s, &e, &err), 0);
@@ -261,7 +311,7 @@ static void failing_endpoint_is_retried(void)
     T_EQ_INT(got.rua[0].attempts, 2);
     T_EQ_STR(got.report_id, "20231209aa@mail.sender.test");
     tlsrpt_outbox_entry_free(&got);
-    tlsrpt_sender_free(s);
+    sender_free(s);
 }
 
 /* RFC 8460 §5.4: after report_retry (24 h) the delivery is dropped */
@@ -272,11 +322,11 @@ static void given_up_after_report_retry(void)
     int64_t now = (int64_t) time(NULL);
     mt_err err;
 
-    s = tlsrpt_sender_new(loop, &cfg, env, &err);
-    T_ASSERT(s);
     /* nobody listens there; the report was built a day ago */
     clear_connect_to();
     T_EQ_INT(config_set(&cfg, "connect_to", "gone.example.test:443:127.0.0.1:1", &err), 0);
+    s = sender_new();
+    T_ASSERT(s);
     entry(&e, 19702, "example.test", now - 86400 + 60, "https://gone.example.test/", NULL);
     T_EQ_INT(tlsrpt_outbox_add(s, &e, &err), 0);
     T_EQ_INT(run(s, now), 1);
@@ -284,7 +334,7 @@ static void given_up_after_report_retry(void)
     T_EQ_INT(got.rua[0].state, TLSRPT_FAILED);
     tlsrpt_outbox_entry_free(&got);
     T_EQ_INT(run(s, now + 100000), 0);
-    tlsrpt_sender_free(s);
+    sender_free(s);
 }
 
 /* a report POST never goes to an internal address unless configured so */
@@ -297,17 +347,42 @@ static void internal_addresses_are_refused(void)
     char url[64];
 
     clear_connect_to();
-    s = tlsrpt_sender_new(loop, &cfg, env, &err);
+    s = sender_new();
     T_ASSERT(s);
-    snprintf(url, sizeof(url), "https://127.0.0.1:%d/", sink_port);
+    /* a name that our resolver finds at a loopback address */
+    snprintf(url, sizeof(url), "https://internal.example.test:%d/", sink_port);
     entry(&e, 19703, "example.test", now, url, "mailto:not-an-address");
     T_EQ_INT(tlsrpt_outbox_add(s, &e, &err), 0);
     T_EQ_INT(run(s, now), 2);
     T_EQ_INT(run_failed, 2);
     T_EQ_INT(tlsrpt_outbox_get(s, 19703, "example.test", &got, &err), 1);
     T_EQ_INT(got.rua[0].state, TLSRPT_PENDING);
+    T_ASSERT(got.rua[0].last_error && strstr(got.rua[0].last_error, "loopback") != NULL);
     tlsrpt_outbox_entry_free(&got);
-    tlsrpt_sender_free(s);
+    /* an address literal: the same filter */
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/", sink_port);
+    entry(&e, 19704, "example.test", now, url, NULL);
+    T_EQ_INT(tlsrpt_outbox_add(s, &e, &err), 0);
+    T_EQ_INT(run(s, now), 1);
+    T_EQ_INT(run_failed, 1);
+    T_EQ_INT(tlsrpt_outbox_get(s, 19704, "example.test", &got, &err), 1);
+    T_EQ_INT(got.rua[0].state, TLSRPT_PENDING);
+    T_ASSERT(got.rua[0].last_error && strstr(got.rua[0].last_error, "loopback") != NULL);
+    tlsrpt_outbox_entry_free(&got);
+    /* allowed by fetch_allow_address: the POST goes to the name's address */
+    T_EQ_INT(config_set(&cfg, "fetch_allow_address", "127.0.0.1", &err), 0);
+    sender_free(s);
+    s = sender_new();
+    T_ASSERT(s);
+    snprintf(url, sizeof(url), "https://internal.example.test:%d/ok", sink_port);
+    entry(&e, 19705, "example.test", now, url, NULL);
+    T_EQ_INT(tlsrpt_outbox_add(s, &e, &err), 0);
+    T_EQ_INT(run(s, now), 1);
+    T_EQ_INT(run_failed, 1);	/* reached: the sink's certificate is for another name */
+    T_EQ_INT(tlsrpt_outbox_get(s, 19705, "example.test", &got, &err), 1);
+    T_ASSERT(got.rua[0].last_error && strstr(got.rua[0].last_error, "certificate") != NULL);
+    tlsrpt_outbox_entry_free(&got);
+    sender_free(s);
 }
 
 static int count_cb(const tlsrpt_outbox_entry *e, void *arg)
@@ -320,17 +395,17 @@ static int count_cb(const tlsrpt_outbox_entry *e, void *arg)
 /* reports_retention_days: old entries with nothing left to send go */
 static void prune_keeps_pending(void)
 {
-    tlsrpt_sender *s = tlsrpt_sender_new(loop, &cfg, env, NULL);
+    tlsrpt_sender *s = sender_new();
     int n = 0;
 
     T_ASSERT(s);
     T_EQ_INT(tlsrpt_outbox_list(s, 0, count_cb, &n, NULL), 0);
-    T_EQ_INT(n, 4);
+    T_EQ_INT(n, 6);
     T_EQ_INT(tlsrpt_outbox_prune(s, 19800, NULL), 0);
     n = 0;
     T_EQ_INT(tlsrpt_outbox_list(s, 0, count_cb, &n, NULL), 0);
-    T_EQ_INT(n, 1);		/* 19703 still has a pending delivery */
-    tlsrpt_sender_free(s);
+    T_EQ_INT(n, 3);		/* 19703-19705 still have pending deliveries */
+    sender_free(s);
 }
 
 int main(void)

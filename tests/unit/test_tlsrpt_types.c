@@ -126,6 +126,29 @@ static void other_errors_are_not_tls(void)
 }
 
 /* RFC 8460 §4.1: reports cover UTC days */
+/* RFC 8460 §4.3.1: a session established without a verified certificate
+ * (testing mode) - expired, then the name (RFC 6125 §6.4), then the chain */
+static void unverified_session_types(void)
+{
+    const char *san = "DNS=mx-selfsigned.example.test\nDNS=mta-sts.https-untrusted.example.test";
+
+    T_EQ_INT(tlsrpt_classify_unverified(1580515200, NOW, san, "mx-selfsigned.example.test"),
+	     TLSRPT_CERTIFICATE_EXPIRED);
+    T_EQ_INT(tlsrpt_classify_unverified(NOW + 86400, NOW, san, "mx-selfsigned.example.test"),
+	     TLSRPT_CERTIFICATE_NOT_TRUSTED);
+    T_EQ_INT(tlsrpt_classify_unverified(NOW + 86400, NOW, "DNS=wrong-name.example.test",
+					"mx-wrongname.example.test"),
+	     TLSRPT_CERTIFICATE_HOST_MISMATCH);
+    /* a wildcard covers one whole left-most label, case-insensitively */
+    T_EQ_INT(tlsrpt_classify_unverified(0, NOW, "IP=192.0.2.1;DNS=*.Example.TEST",
+					"mx.example.test"), TLSRPT_CERTIFICATE_NOT_TRUSTED);
+    T_EQ_INT(tlsrpt_classify_unverified(0, NOW, "DNS=*.example.test", "a.mx.example.test"),
+	     TLSRPT_CERTIFICATE_HOST_MISMATCH);
+    /* nothing to compare: the chain */
+    T_EQ_INT(tlsrpt_classify_unverified(0, NOW, NULL, "mx.example.test"),
+	     TLSRPT_CERTIFICATE_NOT_TRUSTED);
+}
+
 static void days(void)
 {
     uint32_t d;
@@ -156,6 +179,7 @@ int main(void)
     T_RUN(gnutls_tlsa_problem_is_tlsa_invalid);
     T_RUN(openssl_verify_failed);
     T_RUN(openssl_log_texts);
+    T_RUN(unverified_session_types);
     T_RUN(other_handshake_failures_are_validation_failure);
     T_RUN(other_errors_are_not_tls);
     T_RUN(days);

@@ -57,6 +57,28 @@ static void exim_deferral_is_classified(void)
     T_EQ_INT(a.result, TLSRPT_DANE_REQUIRED);
 }
 
+/* the router's MX list (skipped=): a validation-failure of the sts policy
+ * for each host the caller finds outside it (RFC 8461 §4.1, RFC 8460 §4.3.1) */
+static void skipped_list(void)
+{
+    proto_req req;
+    tlsrpt_verb_args a;
+    mt_err e;
+
+    /* "mx-other.example.test:mx1.example.test" */
+    T_EQ_INT(parse("report enforce.example.test skipped=b64:bXgtb3RoZXIuZXhhbXBsZS50ZXN0Om14MS5l"
+		   "eGFtcGxlLnRlc3Q= sip=127.0.9.1", &a, &req, &e), 0);
+    T_EQ_STR(a.skipped, "mx-other.example.test:mx1.example.test");
+    T_EQ_INT(a.result, TLSRPT_VALIDATION_FAILURE);
+    T_ASSERT(!a.policy_auto);
+    T_EQ_INT(a.policy, TLSRPT_POLICY_STS);
+    T_EQ_STR(a.reason, TLSRPT_REASON_SKIPPED);
+    T_EQ_STR(a.sip, "127.0.9.1");
+    /* it goes alone: not with a result of its own */
+    T_EQ_INT(parse("report enforce.example.test skipped=mx1.example.test result=success",
+		   &a, &req, &e), -1);
+}
+
 /* free text is printable ASCII when it reaches a report */
 static void text_is_sanitised(void)
 {
@@ -96,6 +118,7 @@ int main(void)
 {
     T_RUN(success_line);
     T_RUN(exim_deferral_is_classified);
+    T_RUN(skipped_list);
     T_RUN(text_is_sanitised);
     T_RUN(malformed_requests);
     return t_done();

@@ -70,7 +70,7 @@ static void never_free(disc_result *r)
     free(r);
 }
 
-static srv_result ext_echo(void *arg, srv_conn *c, const struct proto_req *req, buf *out)
+static srv_result ext_echo(void *arg, srv_conn *c, struct proto_req *req, buf *out)
 {
     (void) arg;
     (void) c;
