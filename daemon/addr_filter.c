@@ -1,6 +1,21 @@
 /*
  * NAME
  *	addr_filter - which addresses a policy fetch may connect to
+ * SUMMARY
+ *	refuse loopback, private, link-local, multicast and other special
+ *	addresses unless the configuration allows them
+ * SYNOPSIS
+ *	#include "addr_filter.h"
+ *
+ *	int  addr_cidr_parse(const char *text, addr_cidr *out, mt_err *err);
+ *	int  addr_filter_init(addr_filter *f, const config_list *allow,
+ *	                      mt_err *err);
+ *	int  addr_filter_check(const addr_filter *f, int family,
+ *	                       const void *addr, char *why, size_t whysz);
+ *	int  addr_filter_check_text(const addr_filter *f, const char *text,
+ *	                       char *why, size_t whysz);
+ *	int  addr_special_range(int family, const void *addr, char *name,
+ *	                       size_t namesz);
  * DESCRIPTION
  *	See addr_filter.h. The tables follow the IANA IPv4 and IPv6
  *	Special-Purpose Address Registries (RFC 6890 and its updates); every

@@ -1,6 +1,20 @@
 /*
  * NAME
  *	cli_ask - what the CLI verbs that ask mtastsd have in common
+ * SYNOPSIS
+ *	#include "cli_ask.h"
+ *
+ *	int  cli_ask_options(int argc, char **argv, cli_ask_opts *o,
+ *	                     void (*usage)(FILE *));
+ *	mt_client *cli_ask_connect(const cli_ask_opts *o);
+ *	int  cli_ask_request(mt_client *c, const char *req, buf *ans);
+ *	int  cli_ask_words(const char *line, cli_word *w, size_t max, buf *store);
+ *	const char *cli_ask_word(const cli_word *w, int n, const char *key);
+ *	json_t *cli_ask_json(const char *line);
+ *	void cli_ask_print_json(json_t *o);
+ *	void cli_ask_print(FILE *fp, const char *line);
+ *	void cli_ask_safe(FILE *fp, const char *s);
+ *	int  cli_ask_exit(const char *line);
  * DESCRIPTION
  *	See cli_ask.h.
  */
@@ -71,6 +85,18 @@ mt_client *cli_ask_connect(const cli_ask_opts *o)
     return c;
 }
 
+/* cli_ask_request - one request and its answer, or a message saying why not */
+int cli_ask_request(mt_client *c, const char *req, buf *ans)
+{
+    mt_err err;
+
+    if (client_request(c, req, ans, &err) < 0) {
+	fprintf(stderr, "mtasts: %s\n", err.msg);
+	return -1;
+    }
+    return 0;
+}
+
 /* cli_ask_words - status and decoded key=value words of an answer */
 int cli_ask_words(const char *line, cli_word *w, size_t max, buf *store)
 {
@@ -120,6 +146,17 @@ int cli_ask_words(const char *line, cli_word *w, size_t max, buf *store)
     return (int) n;
 }
 
+/* cli_ask_word - the value of key among the words of an answer, "" when absent */
+const char *cli_ask_word(const cli_word *w, int n, const char *key)
+{
+    int i;
+
+    for (i = 0; i < n; i++)
+	if (w[i].key && strcmp(w[i].key, key) == 0)
+	    return w[i].val;
+    return "";
+}
+
 /* all_digits - a value that JSON may carry as a number */
 static int all_digits(const char *s)
 {
@@ -153,6 +190,17 @@ json_t *cli_ask_json(const char *line)
     }
     buf_free(&store);
     return o;
+}
+
+/* cli_ask_print_json - one JSON value on stdout, then released */
+void cli_ask_print_json(json_t *o)
+{
+    char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+
+    if (s)
+	printf("%s\n", s);
+    free(s);
+    json_decref(o);
 }
 
 /* cli_ask_safe - print s with bytes outside printable ASCII as '?' */

@@ -40,28 +40,6 @@ static void usage(FILE *fp)
 	    "       mtasts cache import FILE|- [-c CONFIG] [--force]   (mtastsd stopped)\n");
 }
 
-/* print_json - one JSON value on stdout */
-static void print_json(json_t *o)
-{
-    char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-
-    if (s)
-	printf("%s\n", s);
-    free(s);
-    json_decref(o);
-}
-
-/* word - the value of key in a split answer, or "" */
-static const char *word(const cli_word *w, int n, const char *key)
-{
-    int i;
-
-    for (i = 0; i < n; i++)
-	if (w[i].key && strcmp(w[i].key, key) == 0)
-	    return w[i].val;
-    return "";
-}
-
 /* when - a Unix time for people, UTC */
 static const char *when(const char *secs, char *out, size_t outsz)
 {
@@ -83,10 +61,8 @@ static int do_list(mt_client *c, const cli_ask_opts *o)
     long n, i;
     int rc = 0;
 
-    if (client_request(c, "list", &line, &err) < 0) {
-	fprintf(stderr, "mtasts: %s\n", err.msg);
+    if (cli_ask_request(c, "list", &line) < 0)
 	return 1;
-    }
     if (strncmp(buf_str(&line), "ok count=", 9) != 0) {
 	fprintf(stderr, "mtasts: unexpected answer: ");
 	cli_ask_safe(stderr, buf_str(&line));
@@ -130,13 +106,14 @@ static int do_list(mt_client *c, const cli_ask_opts *o)
 	    nw = cli_ask_words(tmp.data, w, 32, &store);
 	    buf_free(&tmp);
 	}
-	printf("%-40s %-10s %-8s %-20s %s\n", word(w, nw, "domain"), word(w, nw, "state"),
-	       *word(w, nw, "mode") ? word(w, nw, "mode") : "-",
-	       when(word(w, nw, "expires"), t, sizeof(t)),
-	       *word(w, nw, "id") ? word(w, nw, "id") : "-");
+	printf("%-40s %-10s %-8s %-20s %s\n", cli_ask_word(w, nw, "domain"),
+	       cli_ask_word(w, nw, "state"),
+	       *cli_ask_word(w, nw, "mode") ? cli_ask_word(w, nw, "mode") : "-",
+	       when(cli_ask_word(w, nw, "expires"), t, sizeof(t)),
+	       *cli_ask_word(w, nw, "id") ? cli_ask_word(w, nw, "id") : "-");
     }
     if (o->json)
-	print_json(arr);
+	cli_ask_print_json(arr);
     buf_free(&line);
     buf_free(&store);
     return rc;
@@ -148,7 +125,6 @@ int cli_cache(int argc, char **argv)
     cli_ask_opts o;
     mt_client *c;
     buf req = {0}, ans = {0};
-    mt_err err;
     const char *sub;
     int rc;
 
@@ -175,12 +151,11 @@ int cli_cache(int argc, char **argv)
     }
     buf_puts(&req, sub);
     client_put_arg(&req, o.args[1]);
-    if (client_request(c, req.data, &ans, &err) < 0) {
-	fprintf(stderr, "mtasts: %s\n", err.msg);
+    if (cli_ask_request(c, req.data, &ans) < 0) {
 	rc = 1;
     } else {
 	if (o.json)
-	    print_json(cli_ask_json(buf_str(&ans)));
+	    cli_ask_print_json(cli_ask_json(buf_str(&ans)));
 	else if (strcmp(sub, "flush") == 0 && strncmp(buf_str(&ans), "ok", 2) == 0)
 	    printf("flushed %s\n", o.args[1]);
 	else

@@ -17,10 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "buf.h"
-#include "mt_err.h"
 
 #include "cli.h"
 #include "cli_ask.h"
@@ -34,24 +31,12 @@ static void usage(FILE *fp)
 	    "  ask mtastsd for the MTA-STS policy of DOMAIN (or the verdict for one MX HOST)\n");
 }
 
-/* print_json - one JSON object on stdout */
-static void print_json(json_t *o)
-{
-    char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-
-    if (s)
-	printf("%s\n", s);
-    free(s);
-    json_decref(o);
-}
-
 /* cli_query - mtasts query */
 int cli_query(int argc, char **argv)
 {
     cli_ask_opts o;
     mt_client *c;
     buf req = {0}, ans = {0};
-    mt_err err;
     int rc;
 
     if ((rc = cli_ask_options(argc, argv, &o, usage)) != 0)
@@ -66,12 +51,11 @@ int cli_query(int argc, char **argv)
     client_put_arg(&req, o.args[0]);
     if (o.mx)
 	client_put_arg(&req, o.mx);
-    if (client_request(c, req.data, &ans, &err) < 0) {
-	fprintf(stderr, "mtasts: %s\n", err.msg);
+    if (cli_ask_request(c, req.data, &ans) < 0) {
 	rc = 1;
     } else {
 	if (o.json)
-	    print_json(cli_ask_json(buf_str(&ans)));
+	    cli_ask_print_json(cli_ask_json(buf_str(&ans)));
 	else
 	    cli_ask_print(stdout, buf_str(&ans));
 	rc = cli_ask_exit(buf_str(&ans));

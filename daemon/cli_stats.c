@@ -19,10 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "buf.h"
-#include "mt_err.h"
 
 #include "cli.h"
 #include "cli_ask.h"
@@ -98,7 +95,6 @@ int cli_stats(int argc, char **argv)
     cli_ask_opts o;
     mt_client *c;
     buf ans = {0};
-    mt_err err;
     int rc;
 
     if ((rc = cli_ask_options(argc, argv, &o, usage)) != 0)
@@ -109,20 +105,14 @@ int cli_stats(int argc, char **argv)
     }
     if ((c = cli_ask_connect(&o)) == NULL)
 	return 1;
-    if (client_request(c, "stats", &ans, &err) < 0) {
-	fprintf(stderr, "mtasts: %s\n", err.msg);
+    if (cli_ask_request(c, "stats", &ans) < 0) {
 	client_close(c);
 	return 1;
     }
     if (o.prometheus) {
 	print_prometheus(buf_str(&ans));
     } else if (o.json) {
-	json_t *obj = cli_ask_json(buf_str(&ans));
-	char *s = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
-
-	printf("%s\n", s ? s : "{}");
-	free(s);
-	json_decref(obj);
+	cli_ask_print_json(cli_ask_json(buf_str(&ans)));
     } else {
 	cli_ask_print(stdout, buf_str(&ans));
     }

@@ -1,6 +1,19 @@
 /*
  * NAME
  *	client - talk to mtastsd over its socket (the CLI's side)
+ * SUMMARY
+ *	connect, send a request line, read answer lines, with a timeout
+ * SYNOPSIS
+ *	#include "client.h"
+ *
+ *	int  client_socket_path(const char *socket_opt, const char *config_opt,
+ *	                        char *out, size_t outsz, mt_err *err);
+ *	mt_client *client_connect(const char *path, int timeout_ms, mt_err *err);
+ *	int  client_send(mt_client *c, const char *line, mt_err *err);
+ *	int  client_read_line(mt_client *c, buf *line, mt_err *err);
+ *	int  client_request(mt_client *c, const char *line, buf *answer, mt_err *err);
+ *	int  client_put_arg(buf *req, const char *arg);
+ *	void client_close(mt_client *c);
  * DESCRIPTION
  *	See client.h. Blocking use of a non-blocking socket with poll(), so
  *	every step has the same deadline.

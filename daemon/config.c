@@ -1,6 +1,17 @@
 /*
  * NAME
  *	config - mtastsd.conf, shared by the daemon and the command line
+ * SUMMARY
+ *	"key = value" lines; every key, its type and default in one table
+ * SYNOPSIS
+ *	#include "config.h"
+ *
+ *	void config_defaults(mtasts_config *cfg);
+ *	int  config_load(mtasts_config *cfg, const char *path, mt_err *err);
+ *	int  config_set(mtasts_config *cfg, const char *key, const char *value,
+ *	                mt_err *err);
+ *	void config_free(mtasts_config *cfg);
+ *	void config_dump(const mtasts_config *cfg, FILE *fp);
  * DESCRIPTION
  *	See config.h. One table names every key with its type, field and
  *	default; parsing, defaults and dumping all walk that table, so a key
@@ -18,6 +29,7 @@
 #include "mt_err.h"
 
 #include "config.h"
+#include "log.h"
 
 typedef enum ctype {
     C_STR,			/* char * */
@@ -36,25 +48,29 @@ typedef struct ckey {
     size_t off;
     const char *dflt;		/* NULL: no default (unset) */
     uint64_t max;		/* for numbers: upper bound (0 = none) */
+    const char *min;		/* for durations: lower bound (NULL = none) */
 } ckey;
 
-#define K(name, type, dflt, max) {#name, type, offsetof(mtasts_config, name), dflt, max}
+#define K(name, type, dflt, max) {#name, type, offsetof(mtasts_config, name), dflt, max, NULL}
 /* durations: the key is "name", the field name_ms */
-#define KMS(name, dflt) {#name, C_DURATION, offsetof(mtasts_config, name##_ms), dflt, 0}
+#define KMS(name, dflt) {#name, C_DURATION, offsetof(mtasts_config, name##_ms), dflt, 0, NULL}
+/* durations with a floor: 0 or a tiny value would switch the limit off */
+#define KMSMIN(name, dflt, min) \
+    {#name, C_DURATION, offsetof(mtasts_config, name##_ms), dflt, 0, min}
 
 static const ckey keys[] = {
     K(unbound_config, C_STR, NULL, 0),
     K(trust_anchor_file, C_LIST, NULL, 0),
     K(dnssec, C_BOOL, "yes", 0),
     K(root_anchor_file, C_STR, "/usr/share/dns/root.key", 0),
-    KMS(dns_timeout, "10s"),
+    KMSMIN(dns_timeout, "10s", "1s"),
     K(ca_file, C_STR, NULL, 0),
     K(ca_path, C_STR, NULL, 0),
     K(connect_to, C_LIST, NULL, 0),
     K(fetch_allow_address, C_LIST, NULL, 0),
     K(proxy, C_STR, NULL, 0),
-    KMS(fetch_timeout, "60s"),
-    KMS(fetch_connect_timeout, "10s"),
+    KMSMIN(fetch_timeout, "60s", "1s"),	/* 0: libcurl would never time out */
+    KMSMIN(fetch_connect_timeout, "10s", "1s"),
     K(smtp_probe_port, C_INT, "25", 65535),
     K(socket, C_STR, "/run/mtasts/mtastsd.sock", 0),
     K(socket_mode, C_MODE, "0660", 07777),
@@ -69,7 +85,7 @@ static const ckey keys[] = {
     KMS(answer_deadline, "5s"),
     KMS(first_contact_window, "10m"),
     KMS(txt_recheck_interval, "1h"),
-    KMS(fetch_backoff, "5m"),
+    KMSMIN(fetch_backoff, "5m", "5m"),	/* RFC 8461 §3.3: at least five minutes */
     KMS(failure_recheck_interval, "1m"),
     K(store_max_size, C_SIZE, "1G", 0),
     K(dane_admits_unlisted_mx, C_BOOL, "no", 0),
@@ -144,6 +160,21 @@ static int parse_number(const char *v, const char *units, const uint64_t *mult,
     return 0;
 }
 
+/*
+ * below_min_allowed - tests may set a duration below its minimum (seconds-long
+ * lifetimes) with CONFIG_TEST_ENV set; never silently: it is logged.
+ */
+static int below_min_allowed(const ckey *k, const char *v)
+{
+    const char *t = getenv(CONFIG_TEST_ENV);
+
+    if (t == NULL || *t == 0)
+	return 0;
+    log_msg(LOG_WARNING, "%s = %s is below its minimum %s: allowed for tests only (%s is set)",
+	    k->name, v, k->min, CONFIG_TEST_ENV);
+    return 1;
+}
+
 /* set_value - store one value of key k */
 static int set_value(mtasts_config *cfg, const ckey *k, const char *v, char *why, size_t whysz)
 {
@@ -200,6 +231,13 @@ static int set_value(mtasts_config *cfg, const ckey *k, const char *v, char *why
 	    return snprintf(why, whysz, "'%s' is not a duration such as 30s, 10m, 2h or 1d", v), -1;
 	if (strspn(v, "0123456789") == strlen(v))
 	    n *= 1000;		/* a bare number is seconds */
+	if (k->min) {
+	    uint64_t min;
+
+	    (void) parse_number(k->min, "smhd", dur_mult, &min);
+	    if (n < min && !below_min_allowed(k, v))
+		return snprintf(why, whysz, "'%s' is below the minimum of %s", v, k->min), -1;
+	}
 	*(uint64_t *) f = n;
 	return 0;
     case C_SIZE:

@@ -22,6 +22,11 @@
  *	Keys marked repeatable accumulate; others take the last value.
  *	Value syntax by type: durations are an integer with an optional
  *	unit s, m, h, d (default seconds) and are stored in milliseconds;
+ *	some durations have a minimum (dns_timeout, fetch_timeout and
+ *	fetch_connect_timeout 1s, fetch_backoff 5m as RFC 8461 §3.3 asks),
+ *	and a value below it is refused unless the environment variable
+ *	CONFIG_TEST_ENV is set (tests with second-long lifetimes only; each
+ *	such value is logged as a warning);
  *	sizes take K, M, G (powers of 1024); booleans yes/no/true/false/1/0;
  *	modes are octal.
  *	config_dump() prints the effective configuration as the file would.
@@ -40,6 +45,7 @@
 #define CONFIG_DEFAULT_PATH "/etc/mtasts/mtastsd.conf"
 #define CONFIG_LINE_MAX 4096
 #define CONFIG_LIST_MAX 64	/* our limit on a repeatable key */
+#define CONFIG_TEST_ENV "MTASTS_TEST_NO_MINIMUMS"	/* tests: minimums off */
 
 typedef struct config_list {
     size_t n;

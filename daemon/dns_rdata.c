@@ -1,6 +1,21 @@
 /*
  * NAME
  *	dns_rdata - the RDATA of the DNS records discovery reads
+ * SUMMARY
+ *	MX, TLSA, A and AAAA record data off the wire, checked
+ * SYNOPSIS
+ *	#include "dns_rdata.h"
+ *
+ *	int dns_name_from_wire(const unsigned char *p, size_t len,
+ *	                       size_t *used, char *out, size_t outsz,
+ *	                       mt_err *err);
+ *	int dns_rdata_mx(const unsigned char *rd, size_t len, unsigned *pref,
+ *	                 char *host, size_t hostsz, mt_err *err);
+ *	int dns_rdata_tlsa(const unsigned char *rd, size_t len,
+ *	                   dns_tlsa *out, mt_err *err);
+ *	int dns_tlsa_usable(const dns_tlsa *t);
+ *	int dns_rdata_addr(int rrtype, const unsigned char *rd, size_t len,
+ *	                   char *out, size_t outsz);
  * DESCRIPTION
  *	See dns_rdata.h. Bytes from the network: every read is bounded by
  *	the length given, and the output buffers by their sizes.

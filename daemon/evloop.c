@@ -1,6 +1,23 @@
 /*
  * NAME
  *	evloop - the one event loop: file descriptors and timers over epoll
+ * SUMMARY
+ *	Redis' ae in spirit: a few hundred lines, nothing else
+ * SYNOPSIS
+ *	#include "evloop.h"
+ *
+ *	evloop *evloop_new(void);
+ *	void    evloop_free(evloop *loop);
+ *	int     evloop_watch(evloop *loop, int fd, unsigned events,
+ *	                     ev_fd_cb cb, void *arg);
+ *	void    evloop_unwatch(evloop *loop, int fd);
+ *	ev_timer *evloop_timer(evloop *loop, uint64_t delay_ms,
+ *	                     ev_timer_cb cb, void *arg);
+ *	void    evloop_timer_cancel(evloop *loop, ev_timer *t);
+ *	uint64_t evloop_now_ms(evloop *loop);
+ *	int     evloop_run_once(evloop *loop, int max_wait_ms);
+ *	void    evloop_run(evloop *loop);
+ *	void    evloop_stop(evloop *loop);
  * DESCRIPTION
  *	See evloop.h. Watchers live in an array indexed by fd; each slot has
  *	a generation number carried in the epoll event, so an event that was

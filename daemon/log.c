@@ -1,6 +1,14 @@
 /*
  * NAME
  *	log - the one logging call
+ * SYNOPSIS
+ *	#include <syslog.h>
+ *	#include "log.h"
+ *
+ *	void log_open(const char *ident, int foreground, int debug);
+ *	void log_reopen(void);
+ *	void log_msg(int prio, const char *fmt, ...);
+ *	int  log_debug_enabled(void);
  * DESCRIPTION
  *	See log.h.
  */

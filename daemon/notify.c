@@ -1,6 +1,11 @@
 /*
  * NAME
  *	notify - the systemd notification protocol, without libsystemd
+ * SYNOPSIS
+ *	#include "notify.h"
+ *
+ *	int      notify_send(const char *state);
+ *	uint64_t notify_watchdog_ms(void);
  * DESCRIPTION
  *	See notify.h and sd_notify(3): a datagram of "KEY=VALUE" lines to
  *	the AF_UNIX socket named by $NOTIFY_SOCKET.

@@ -846,9 +846,11 @@ int pc_query(policy_cache *pc, const char *domain, unsigned flags, pc_answer *no
 	pc->st_.coalesced++;
     } else if ((valid ? (w->mx_started = 1, start_recheck(pc, e)) : start_full(pc, e, now)) < 0) {
 	free(w);
-	now_ans->status = PC_ERROR;
-	now_ans->reason = "cannot-start-discovery";
+	/* A valid cached policy is answered at once, always: here without MX status. */
+	now_ans->status = valid ? PC_POLICY : PC_ERROR;
+	now_ans->reason = valid ? NULL : "cannot-start-discovery";
 	now_ans->e = e;
+	now_ans->mx_known = 0;
 	count_answer(pc, now_ans);
 	return 1;
     }
@@ -886,11 +888,11 @@ pc_entry *pc_find_mut(policy_cache *pc, const char *domain)
 /* pc_flush - forget a domain's policy and failure state */
 int pc_flush(policy_cache *pc, const char *domain, mt_err *err)
 {
-    pc_entry *e = entry_find(pc, domain);
+    pc_entry *e;
 
     if (store_del(pc->st, domain, err) < 0)
 	return -1;
-    if (e == NULL)
+    if ((e = entry_find(pc, domain)) == NULL)	/* after: the delete may evict */
 	return 0;
     log_msg(LOG_NOTICE, "%s: flushed from the cache", domain);
     if (e->waiters == NULL) {
@@ -1030,10 +1032,18 @@ static void on_commit_timer(evloop *loop, void *arg)
     (void) pc_commit(pc);
 }
 
+/* evictable - an entry eviction may free: idle, and not used since the last commit */
+static int evictable(const pc_entry *e)
+{
+    return !e->flight && !e->waiters && e->touched_ix == (size_t) -1;
+}
+
 /*
- * on_evict - the store deleted a domain: follow it in memory. Inside a
- * write (pc_commit()'s names[] and recs[] point into entries, on_result()
- * holds one) the domain is queued and freed by write_end().
+ * on_evict - the store deleted a domain: follow it in memory. An entry used
+ * since the last commit stays (its use is newer than the one it was evicted
+ * by; the next commit stores it again). Inside a write (pc_commit()'s
+ * names[] and recs[] point into entries, on_result() holds one) the domain
+ * is queued and freed by write_end().
  */
 static void on_evict(const char *domain, void *arg)
 {
@@ -1041,7 +1051,7 @@ static void on_evict(const char *domain, void *arg)
     pc_entry *e = entry_find(pc, domain);
     char *name;
 
-    if (e == NULL || e->flight || e->waiters)
+    if (e == NULL || !evictable(e))
 	return;
     if (!pc->writing) {
 	entry_free(pc, e);
@@ -1062,10 +1072,8 @@ static void on_evict(const char *domain, void *arg)
 
 /*
  * write_end - a store write is over; at the outermost, free the entries
- * evicted meanwhile, but not those with a flight or waiters, those used
- * since the last commit (their use is newer than the one they were
- * evicted by; the next commit stores them again), nor those a retried
- * batch wrote back after their eviction (store_put_many()).
+ * evicted meanwhile that are still evictable and that no retried batch
+ * wrote back after their eviction (store_put_many()).
  */
 static void write_end(policy_cache *pc)
 {
@@ -1079,7 +1087,7 @@ static void write_end(policy_cache *pc)
 	mt_err err;
 
 	free(pc->evicted[i]);
-	if (e == NULL || e->flight || e->waiters || e->touched_ix != (size_t) -1)
+	if (e == NULL || !evictable(e))
 	    continue;
 	if (store_get(pc->st, e->domain, &r, &err) == 0)
 	    entry_free(pc, e);

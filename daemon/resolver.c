@@ -1,6 +1,21 @@
 /*
  * NAME
  *	resolver - asynchronous DNS lookups with their DNSSEC status
+ * SUMMARY
+ *	libunbound on the event loop: TXT, MX, A, AAAA, TLSA
+ * SYNOPSIS
+ *	#include "resolver.h"
+ *
+ *	resolver *resolver_new(evloop *loop, const mtasts_config *cfg,
+ *	                       mt_err *err);
+ *	void resolver_free(resolver *res);
+ *	dns_query *resolver_query(resolver *res, const char *name, int rrtype,
+ *	                          resolver_cb cb, void *arg);
+ *	void resolver_cancel(resolver *res, dns_query *q);
+ *	const char *dns_outcome_name(dns_outcome o);
+ *	const char *dns_sec_name(dns_sec s);
+ *	const char *dns_outcome_text(const dns_answer *a, char *out,
+ *	                             size_t outsz);
  * DESCRIPTION
  *	See resolver.h. Each query is a dns_query on a list owned by the
  *	resolver, with a loop timer for its timeout. libunbound calls

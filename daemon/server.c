@@ -1,6 +1,23 @@
 /*
  * NAME
  *	server - the Unix stream socket: clients, lines, answers in order
+ * SUMMARY
+ *	many requests per connection, pipelining, one-shot clients, limits
+ * SYNOPSIS
+ *	#include "server.h"
+ *
+ *	int     server_bind(const char *path, unsigned mode, uid_t uid, gid_t gid,
+ *	                    mt_err *err);
+ *	server *server_new(evloop *loop, int listen_fd, const srv_limits *lim,
+ *	                   srv_handler handler, void *ctx);
+ *	void    server_free(server *s);
+ *	void    server_drain(server *s);
+ *	size_t  server_clients(const server *s);
+ *	void    server_get_stats(const server *s, srv_stats *st);
+ *	srv_pending *server_defer(srv_conn *c, srv_cancel_fn cancel, void *arg);
+ *	void    server_complete(srv_pending *p, const char *answer, size_t len);
+ *	int     server_peer_privileged(srv_conn *c);
+ *	const srv_peer *server_peer(srv_conn *c);
  * DESCRIPTION
  *	See server.h. Per readiness event a client is read once, every
  *	complete line in its buffer is handled, and everything answered at

@@ -1,6 +1,13 @@
 /*
  * NAME
  *	smtp_probe - connect to an MX and judge its TLS as an enforcing sender would
+ * SUMMARY
+ *	EHLO, STARTTLS, TLS 1.2 or later, certificate valid for the MX name
+ * SYNOPSIS
+ *	#include "smtp_probe.h"
+ *
+ *	void smtp_probe(const char *mx, const char *address, int port,
+ *	                const smtp_probe_opts *opts, smtp_probe_result *out);
  * DESCRIPTION
  *	See smtp_probe.h. A plain blocking SMTP client with per-step
  *	timeouts (SO_RCVTIMEO, SO_SNDTIMEO, a polled connect): the command

@@ -1,6 +1,33 @@
 /*
  * NAME
  *	store - the daemon's LMDB state: policies, refresh schedule, meta
+ * SUMMARY
+ *	one environment under state_dir; one write transaction per change
+ * SYNOPSIS
+ *	#include "store.h"
+ *
+ *	store  *store_open(const char *dir, uint64_t max_size, mt_err *err);
+ *	void    store_close(store *s);
+ *	MDB_env *store_env(store *s);
+ *	int     store_get(store *s, const char *domain, store_rec *out, mt_err *err);
+ *	int     store_put(store *s, const char *domain, const store_rec *r, mt_err *err);
+ *	int     store_put_many(store *s, const char *const *domains,
+ *	                    const store_rec *const *recs, size_t n, mt_err *err);
+ *	int     store_del(store *s, const char *domain, mt_err *err);
+ *	int     store_write(MDB_env *env, store_txn_fn fn, void *arg, mt_err *err);
+ *	int     store_make_room(store *s, mt_err *err);
+ *	int     store_foreach(store *s, store_visit_fn fn, void *arg, mt_err *err);
+ *	int     store_schedule_due(store *s, int64_t until, store_due_fn fn,
+ *	                    void *arg, mt_err *err);
+ *	void    store_set_evict_cb(store *s, store_evict_fn fn, void *arg);
+ *	int     store_info(store *s, store_stats *st);
+ *	void    store_rec_init(store_rec *r);
+ *	void    store_rec_free(store_rec *r);
+ *	int     store_rec_set_mx(store_rec *r, char *const *mx, size_t n);
+ *	int     store_rec_set_text(store_rec *r, const char *text, size_t len);
+ *	int     store_rec_copy(store_rec *dst, const store_rec *src);
+ *	int     store_rec_encode(const store_rec *r, buf *out);
+ *	int     store_rec_decode(const void *data, size_t len, store_rec *out);
  * DESCRIPTION
  *	See store.h. A policies value is a compact little-endian record:
  *
@@ -34,6 +61,7 @@
 #define STORE_EVICT_TXN 64		/* deletes per eviction transaction */
 #define STORE_CHECK_EVERY 1		/* writes between fullness checks at the cap */
 #define STORE_RESERVE_MIN (256u * 1024u)	/* but at least this much */
+#define STORE_WRITE_ATTEMPTS 64		/* rounds of making room per write */
 
 struct store {
     MDB_env *env;
@@ -382,7 +410,8 @@ store *store_open(const char *dir, uint64_t max_size, mt_err *err)
 	return NULL;
     }
     if ((rc = mdb_env_set_maxdbs(s->env, STORE_MAX_DBS)) != 0
-	|| (rc = mdb_env_set_mapsize(s->env, (size_t) s->map_size)) != 0) {
+	|| (rc = mdb_env_set_mapsize(s->env, (size_t) s->map_size)) != 0
+	|| (rc = mdb_env_set_userctx(s->env, s)) != 0) {
 	lmdb_fail(err, "configuring the environment", rc);
 	goto fail;
     }
@@ -529,14 +558,57 @@ static int key_ok(const char *domain)
     return n > 0 && n <= STORE_KEY_MAX;
 }
 
+/* store_write - fn in a write transaction, committed; when the map is full, make room, again */
+int store_write(MDB_env *env, store_txn_fn fn, void *arg, mt_err *err)
+{
+    store *s = mdb_env_get_userctx(env);
+    MDB_txn *txn;
+    int rc = 0, attempt;
+
+    for (attempt = 0; attempt < STORE_WRITE_ATTEMPTS; attempt++) {
+	if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+	    break;
+	if ((rc = fn(txn, arg)) == 0)
+	    rc = mdb_txn_commit(txn);
+	else
+	    mdb_txn_abort(txn);
+	if (rc != MDB_MAP_FULL || s == NULL)
+	    break;
+	if (store_make_room(s, err) < 0)
+	    return rc;			/* err says why no room was made */
+    }
+    if (rc != 0)
+	lmdb_fail(err, "writing", rc);
+    return rc;
+}
+
+typedef struct put_job {
+    store *s;
+    const char *const *domains;
+    const store_rec *const *recs;
+    size_t n;
+    buf val;				/* scratch: one encoded record */
+} put_job;
+
+/* put_all - store_put_many()'s transaction */
+static int put_all(MDB_txn *txn, void *arg)
+{
+    put_job *j = arg;
+    size_t i;
+    int rc = 0;
+
+    for (i = 0; i < j->n && rc == 0; i++)
+	rc = put_in_txn(j->s, txn, j->domains[i], j->recs[i], &j->val);
+    return rc;
+}
+
 /* store_put_many - write n records in one transaction, making room when full */
 int store_put_many(store *s, const char *const *domains, const store_rec *const *recs,
 		   size_t n, mt_err *err)
 {
-    buf val = {0};
-    MDB_txn *txn;
+    put_job j = {s, domains, recs, n, {0}};
     size_t i;
-    int rc = 0, attempt;
+    int rc;
 
     for (i = 0; i < n; i++)
 	if (!key_ok(domains[i])) {
@@ -545,25 +617,10 @@ int store_put_many(store *s, const char *const *domains, const store_rec *const 
 	}
     if (n == 0)
 	return 0;
-    for (attempt = 0; attempt < 64; attempt++) {
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-	    break;
-	for (i = 0; i < n && rc == 0; i++)
-	    rc = put_in_txn(s, txn, domains[i], recs[i], &val);
-	if (rc == 0)
-	    rc = mdb_txn_commit(txn);
-	else
-	    mdb_txn_abort(txn);
-	if (rc != MDB_MAP_FULL)
-	    break;
-	if (store_make_room(s, err) < 0) {
-	    buf_free(&val);
-	    return -1;
-	}
-    }
-    buf_free(&val);
+    rc = store_write(s->env, put_all, &j, err);
+    buf_free(&j.val);
     if (rc != 0)
-	return lmdb_fail(err, "writing a policy", rc);
+	return -1;
     check_fullness(s);
     return 0;
 }
@@ -600,85 +657,31 @@ static int del_in_txn(store *s, MDB_txn *txn, const char *domain)
     return mdb_del(txn, s->policies, &k, NULL);
 }
 
+typedef struct del_job {
+    store *s;
+    const char *domain;
+} del_job;
+
+/* del_one - store_del()'s transaction */
+static int del_one(MDB_txn *txn, void *arg)
+{
+    del_job *j = arg;
+
+    return del_in_txn(j->s, txn, j->domain);
+}
+
 /* store_del - forget a domain */
 int store_del(store *s, const char *domain, mt_err *err)
 {
-    MDB_txn *txn;
+    del_job j = {s, domain};
     int rc;
 
-    if (strlen(domain) == 0 || strlen(domain) > STORE_KEY_MAX) {
+    if (!key_ok(domain)) {
 	mt_err_set(err, 0, 0, NULL, "store: bad key length");
 	return -1;
     }
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-	return lmdb_fail(err, "write transaction", rc);
-    rc = del_in_txn(s, txn, domain);
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-	mdb_txn_abort(txn);
-	return lmdb_fail(err, "deleting a policy", rc);
-    }
-    if (rc == MDB_NOTFOUND) {
-	mdb_txn_abort(txn);
-	return 0;
-    }
-    if ((rc = mdb_txn_commit(txn)) != 0)
-	return lmdb_fail(err, "committing a delete", rc);
-    return 0;
-}
-
-/* store_touch - update last_used of many records in one transaction */
-int store_touch(store *s, const store_touch_item *items, size_t n, mt_err *err)
-{
-    buf val = {0};
-    MDB_txn *txn;
-    size_t i;
-    int rc = 0, attempt;
-
-    if (n == 0)
-	return 0;
-    for (attempt = 0; attempt < 64; attempt++) {
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-	    break;
-	for (i = 0; i < n && rc == 0; i++) {
-	    MDB_val k = {strlen(items[i].domain), (void *) items[i].domain}, v;
-	    store_rec r;
-
-	    if (k.mv_size == 0 || k.mv_size > STORE_KEY_MAX)
-		continue;
-	    rc = mdb_get(txn, s->policies, &k, &v);
-	    if (rc == MDB_NOTFOUND) {
-		rc = 0;
-		continue;
-	    }
-	    if (rc != 0 || store_rec_decode(v.mv_data, v.mv_size, &r) < 0)
-		continue;
-	    if (items[i].last_used > r.last_used) {
-		r.last_used = items[i].last_used;
-		buf_reset(&val);
-		if (store_rec_encode(&r, &val) == 0) {
-		    v.mv_size = val.len;
-		    v.mv_data = val.data;
-		    rc = mdb_put(txn, s->policies, &k, &v, 0);
-		}
-	    }
-	    store_rec_free(&r);
-	}
-	if (rc == 0)
-	    rc = mdb_txn_commit(txn);
-	else
-	    mdb_txn_abort(txn);
-	if (rc != MDB_MAP_FULL)
-	    break;
-	if (store_make_room(s, err) < 0) {
-	    buf_free(&val);
-	    return -1;
-	}
-	rc = 0;
-    }
-    buf_free(&val);
-    if (rc != 0)
-	return lmdb_fail(err, "updating last use", rc);
-    return 0;
+    rc = store_write(s->env, del_one, &j, err);
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : -1;
 }
 
 /* store_foreach - every record, in key order, in one read transaction */
@@ -802,7 +805,7 @@ static int evict(store *s, mt_err *err)
 {
     evict_scan sc = {0};
     MDB_txn *txn;
-    size_t i, n, gone;
+    size_t i, n, gone, per;
     int rc;
 
     sc.now = (int64_t) time(NULL);
@@ -825,8 +828,8 @@ static int evict(store *s, mt_err *err)
     if (n == 0)
 	n = 1;
     rc = 0;
-    for (gone = 0; gone < n && rc == 0; ) {
-	size_t end = gone + STORE_EVICT_TXN < n ? gone + STORE_EVICT_TXN : n;
+    for (gone = 0, per = STORE_EVICT_TXN; gone < n && rc == 0; ) {
+	size_t end = gone + per < n ? gone + per : n;
 
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 	    break;
@@ -837,6 +840,11 @@ static int evict(store *s, mt_err *err)
 	    mdb_txn_abort(txn);
 	else if ((rc = mdb_txn_commit(txn)) == 0)
 	    gone = end;
+	/* Deletes copy pages too: when even they find the map full, fewer at a time. */
+	if (rc == MDB_MAP_FULL && per > 1) {
+	    per /= 2;
+	    rc = 0;
+	}
     }
     /* The committed deletes are done even when a later one failed: report them. */
     s->evicted += gone;

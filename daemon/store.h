@@ -14,8 +14,8 @@
  *	int     store_put_many(store *s, const char *const *domains,
  *	                    const store_rec *const *recs, size_t n, mt_err *err);
  *	int     store_del(store *s, const char *domain, mt_err *err);
- *	int     store_touch(store *s, const store_touch_item *items, size_t n,
- *	                    mt_err *err);
+ *	int     store_write(MDB_env *env, store_txn_fn fn, void *arg, mt_err *err);
+ *	int     store_make_room(store *s, mt_err *err);
  *	int     store_foreach(store *s, store_visit_fn fn, void *arg, mt_err *err);
  *	int     store_schedule_due(store *s, int64_t until, store_due_fn fn,
  *	                    void *arg, mt_err *err);
@@ -24,6 +24,8 @@
  *	void    store_rec_init(store_rec *r);
  *	void    store_rec_free(store_rec *r);
  *	int     store_rec_set_mx(store_rec *r, char *const *mx, size_t n);
+ *	int     store_rec_set_text(store_rec *r, const char *text, size_t len);
+ *	int     store_rec_copy(store_rec *dst, const store_rec *src);
  *	int     store_rec_encode(const store_rec *r, buf *out);
  *	int     store_rec_decode(const void *data, size_t len, store_rec *out);
  * DESCRIPTION
@@ -40,8 +42,19 @@
  *	refresh) that open their own named databases with mdb_dbi_open()
  *	inside their own transactions. Rules for them: never keep a
  *	transaction open across an event-loop iteration (the map can only
- *	grow when no transaction is open), and treat MDB_MAP_FULL as "call
- *	store_make_room() and retry once".
+ *	grow when no transaction is open), and write through store_write().
+ *
+ *	store_write() is the one write path of the environment: it runs
+ *	fn(txn, arg) in a write transaction and commits it when fn returns
+ *	0 (fn returns 0 or an LMDB error code, and must do the same work
+ *	when run again: a failed attempt is aborted). When the map is full
+ *	(MDB_MAP_FULL from fn or the commit) it calls store_make_room() and
+ *	runs fn again, up to STORE_WRITE_ATTEMPTS times. Returns 0, or the
+ *	LMDB error code of the last attempt with err saying why (what
+ *	store_make_room() said when it could make no room). An environment
+ *	that is not a store's (a test's own) is written once, without
+ *	making room. store_make_room() grows the map toward max_size, or at
+ *	max_size evicts (below).
  *
  *	Records. "policies" maps a normalised domain (the key, at most
  *	DOMAIN_MAX bytes, well within LMDB's 511) to a store_rec: the cached
@@ -58,9 +71,6 @@
  *	(state-only updates need not carry the policy). store_put_many()
  *	writes n records in one transaction (batched state updates).
  *	store_del() removes a record and its schedule key.
- *	store_touch() updates last_used of many records in one transaction
- *	(records that are gone are skipped): use it from a timer, never per
- *	request.
  *
  *	store_foreach() calls fn for every record in key order inside one
  *	read transaction; fn's arguments are valid only during the call;
@@ -133,11 +143,6 @@ typedef struct store_rec {
     uint32_t fail_count;		/* failures in a row */
 } store_rec;
 
-typedef struct store_touch_item {
-    const char *domain;
-    int64_t last_used;
-} store_touch_item;
-
 typedef struct store_stats {
     uint64_t entries;			/* policies database */
     uint64_t scheduled;
@@ -152,6 +157,7 @@ typedef struct store store;
 typedef int (*store_visit_fn)(const char *domain, const store_rec *r, void *arg);
 typedef int (*store_due_fn)(const char *domain, int64_t due, void *arg);
 typedef void (*store_evict_fn)(const char *domain, void *arg);
+typedef int (*store_txn_fn)(MDB_txn *txn, void *arg);
 
 store *store_open(const char *dir, uint64_t max_size, mt_err *err);
 void store_close(store *s);
@@ -161,7 +167,7 @@ int store_put(store *s, const char *domain, const store_rec *r, mt_err *err);
 int store_put_many(store *s, const char *const *domains, const store_rec *const *recs,
 		   size_t n, mt_err *err);
 int store_del(store *s, const char *domain, mt_err *err);
-int store_touch(store *s, const store_touch_item *items, size_t n, mt_err *err);
+int store_write(MDB_env *env, store_txn_fn fn, void *arg, mt_err *err);
 int store_foreach(store *s, store_visit_fn fn, void *arg, mt_err *err);
 int store_schedule_due(store *s, int64_t until, store_due_fn fn, void *arg, mt_err *err);
 void store_set_evict_cb(store *s, store_evict_fn fn, void *arg);

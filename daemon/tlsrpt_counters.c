@@ -33,6 +33,7 @@
 
 #include "evloop.h"
 #include "log.h"
+#include "store.h"
 #include "tlsrpt_counters.h"
 
 #define DB_COUNTERS "tlsrpt_counters"
@@ -181,12 +182,27 @@ static int lmdb_err(mt_err *err, const char *what, int rc)
     return -1;
 }
 
+/* open_dbs - tlsrpt_counters_open()'s transaction */
+static int open_dbs(MDB_txn *txn, void *arg)
+{
+    tlsrpt_counters *c = arg;
+    MDB_val k = {5, "\0next"}, v;
+    int rc;
+
+    if ((rc = mdb_dbi_open(txn, DB_COUNTERS, MDB_CREATE, &c->counters)) != 0
+	|| (rc = mdb_dbi_open(txn, DB_INTERN, MDB_CREATE, &c->intern)) != 0
+	|| (rc = mdb_dbi_open(txn, DB_BLOBS, MDB_CREATE, &c->blobs)) != 0)
+	return rc;
+    c->next_id = 1;
+    if (mdb_get(txn, c->intern, &k, &v) == 0 && v.mv_size == 4)
+	c->next_id = get32(v.mv_data);
+    return 0;
+}
+
 /* tlsrpt_counters_open - open (create) the counter databases in env */
 tlsrpt_counters *tlsrpt_counters_open(MDB_env *env, mt_err *err)
 {
     tlsrpt_counters *c = calloc(1, sizeof(*c));
-    MDB_txn *txn;
-    MDB_val k = {5, "\0next"}, v;
     int rc;
 
     if (c == NULL) {
@@ -194,24 +210,8 @@ tlsrpt_counters *tlsrpt_counters_open(MDB_env *env, mt_err *err)
 	return NULL;
     }
     c->env = env;
-    if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0) {
-	lmdb_err(err, "begin", rc);
-	free(c);
-	return NULL;
-    }
-    if ((rc = mdb_dbi_open(txn, DB_COUNTERS, MDB_CREATE, &c->counters)) != 0
-	|| (rc = mdb_dbi_open(txn, DB_INTERN, MDB_CREATE, &c->intern)) != 0
-	|| (rc = mdb_dbi_open(txn, DB_BLOBS, MDB_CREATE, &c->blobs)) != 0) {
+    if ((rc = store_write(env, open_dbs, c, err)) != 0) {
 	lmdb_err(err, "open databases", rc);
-	mdb_txn_abort(txn);
-	free(c);
-	return NULL;
-    }
-    c->next_id = 1;
-    if (mdb_get(txn, c->intern, &k, &v) == 0 && v.mv_size == 4)
-	c->next_id = get32(v.mv_data);
-    if ((rc = mdb_txn_commit(txn)) != 0) {
-	lmdb_err(err, "commit", rc);
 	free(c);
 	return NULL;
     }
@@ -376,10 +376,10 @@ size_t tlsrpt_counters_pending(const tlsrpt_counters *c)
     return c->deltas.n;
 }
 
-/* tlsrpt_counters_commit - write pending counts and new blobs in one transaction */
-int tlsrpt_counters_commit(tlsrpt_counters *c, mt_err *err)
+/* write_pending - tlsrpt_counters_commit()'s transaction */
+static int write_pending(MDB_txn *txn, void *arg)
 {
-    MDB_txn *txn;
+    tlsrpt_counters *c = arg;
     MDB_val k, v;
     unsigned char idb[4], ik[33];
     uint64_t count;
@@ -387,10 +387,6 @@ int tlsrpt_counters_commit(tlsrpt_counters *c, mt_err *err)
     hent *e;
     int rc;
 
-    if (c->deltas.n == 0)
-	return 0;
-    if ((rc = mdb_txn_begin(c->env, NULL, 0, &txn)) != 0)
-	return lmdb_err(err, "begin", rc);
     for (i = 0; i < c->interned.nslot; i++)
 	for (e = c->interned.slot[i]; e; e = e->next) {
 	    if (!e->fresh)
@@ -400,17 +396,17 @@ int tlsrpt_counters_commit(tlsrpt_counters *c, mt_err *err)
 	    k.mv_size = sizeof(ik), k.mv_data = ik;
 	    v.mv_size = 4, v.mv_data = idb;
 	    if ((rc = mdb_put(txn, c->intern, &k, &v, 0)) != 0)
-		goto fail;
+		return rc;
 	    k.mv_size = 4, k.mv_data = idb;
 	    v.mv_size = e->len, v.mv_data = e->key;
 	    if ((rc = mdb_put(txn, c->blobs, &k, &v, 0)) != 0)
-		goto fail;
+		return rc;
 	}
     put32(idb, c->next_id);
     k.mv_size = 5, k.mv_data = "\0next";
     v.mv_size = 4, v.mv_data = idb;
     if ((rc = mdb_put(txn, c->intern, &k, &v, 0)) != 0)
-	goto fail;
+	return rc;
     for (i = 0; i < c->deltas.nslot; i++)
 	for (e = c->deltas.slot[i]; e; e = e->next) {
 	    k.mv_size = e->len, k.mv_data = e->key;
@@ -420,10 +416,22 @@ int tlsrpt_counters_commit(tlsrpt_counters *c, mt_err *err)
 	    count += e->value;
 	    v.mv_size = sizeof(count), v.mv_data = &count;
 	    if ((rc = mdb_put(txn, c->counters, &k, &v, 0)) != 0)
-		goto fail;
+		return rc;
 	}
-    if ((rc = mdb_txn_commit(txn)) != 0)
-	return lmdb_err(err, "commit", rc);
+    return 0;
+}
+
+/* tlsrpt_counters_commit - write pending counts and new blobs in one transaction */
+int tlsrpt_counters_commit(tlsrpt_counters *c, mt_err *err)
+{
+    size_t i;
+    hent *e;
+    int rc;
+
+    if (c->deltas.n == 0)
+	return 0;
+    if ((rc = store_write(c->env, write_pending, c, err)) != 0)
+	return lmdb_err(err, "write", rc);
     ht_clear(&c->deltas);
     if (c->interned.n > INTERN_CACHE_MAX)
 	ht_clear(&c->interned);
@@ -432,9 +440,6 @@ int tlsrpt_counters_commit(tlsrpt_counters *c, mt_err *err)
 	    for (e = c->interned.slot[i]; e; e = e->next)
 		e->fresh = 0;
     return 0;
-  fail:
-    mdb_txn_abort(txn);
-    return lmdb_err(err, "write", rc);
 }
 
 /* dup_field - the next NUL-terminated field of a blob, or NULL when empty */
@@ -679,20 +684,22 @@ int tlsrpt_counters_days(tlsrpt_counters *c, uint32_t *days, size_t max, size_t 
     return 0;
 }
 
-/* tlsrpt_counters_prune - drop old days, then blobs nothing refers to */
-int tlsrpt_counters_prune(tlsrpt_counters *c, uint32_t first_kept_day, mt_err *err)
+typedef struct prune_job {
+    tlsrpt_counters *c;
+    uint32_t first_kept_day;
+} prune_job;
+
+/* prune_txn - tlsrpt_counters_prune()'s transaction */
+static int prune_txn(MDB_txn *txn, void *arg)
 {
+    prune_job *j = arg;
+    tlsrpt_counters *c = j->c;
     htab used = {0};
-    MDB_txn *txn;
     MDB_cursor *cur;
     MDB_val k, v;
     unsigned char ik[33];
     int rc;
 
-    if (tlsrpt_counters_commit(c, err) < 0)
-	return -1;
-    if ((rc = mdb_txn_begin(c->env, NULL, 0, &txn)) != 0)
-	return lmdb_err(err, "begin", rc);
     if ((rc = mdb_cursor_open(txn, c->counters, &cur)) != 0)
 	goto fail;
     /* old days go; the ids of what stays are remembered */
@@ -700,7 +707,7 @@ int tlsrpt_counters_prune(tlsrpt_counters *c, uint32_t first_kept_day, mt_err *e
     while (rc == 0) {
 	const unsigned char *kb = k.mv_data;
 
-	if (k.mv_size >= 4 + 1 + 9 && get32(kb) >= first_kept_day) {
+	if (k.mv_size >= 4 + 1 + 9 && get32(kb) >= j->first_kept_day) {
 	    uint32_t pid = get32(kb + k.mv_size - 9), did = get32(kb + k.mv_size - 4);
 	    uint64_t h;
 
@@ -747,20 +754,28 @@ int tlsrpt_counters_prune(tlsrpt_counters *c, uint32_t first_kept_day, mt_err *e
     mdb_cursor_close(cur);
     if (rc != MDB_NOTFOUND)
 	goto fail;
-    if ((rc = mdb_txn_commit(txn)) != 0) {
-	ht_free(&used);
-	return lmdb_err(err, "commit", rc);
-    }
     ht_free(&used);
-    /* the cache may name blobs just deleted */
-    ht_clear(&c->interned);
     return 0;
   oom:
     rc = ENOMEM;
   fail_cur:
     mdb_cursor_close(cur);
   fail:
-    mdb_txn_abort(txn);
     ht_free(&used);
-    return lmdb_err(err, "prune", rc);
+    return rc;
+}
+
+/* tlsrpt_counters_prune - drop old days, then blobs nothing refers to */
+int tlsrpt_counters_prune(tlsrpt_counters *c, uint32_t first_kept_day, mt_err *err)
+{
+    prune_job j = {c, first_kept_day};
+    int rc;
+
+    if (tlsrpt_counters_commit(c, err) < 0)
+	return -1;
+    if ((rc = store_write(c->env, prune_txn, &j, err)) != 0)
+	return lmdb_err(err, "prune", rc);
+    /* the cache may name blobs just deleted */
+    ht_clear(&c->interned);
+    return 0;
 }

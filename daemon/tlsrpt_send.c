@@ -35,6 +35,7 @@
 #include "evloop.h"
 #include "fetch.h"
 #include "log.h"
+#include "store.h"
 #include "tlsrpt_mail.h"
 #include "tlsrpt_report.h"
 #include "tlsrpt_send.h"
@@ -183,28 +184,37 @@ void tlsrpt_outbox_entry_free(tlsrpt_outbox_entry *e)
     memset(e, 0, sizeof(*e));
 }
 
+typedef struct put_job {
+    MDB_dbi dbi;
+    MDB_val k, v;
+    unsigned flags;
+} put_job;
+
+/* put_one - one mdb_put() as a transaction of its own */
+static int put_one(MDB_txn *txn, void *arg)
+{
+    put_job *j = arg;
+
+    return mdb_put(txn, j->dbi, &j->k, &j->v, j->flags);
+}
+
 /* put_entry - write an entry (noover: only when new); 0, 1 exists, -1 */
 static int put_entry(tlsrpt_sender *s, const tlsrpt_outbox_entry *e, int noover, mt_err *err)
 {
     unsigned char k[4 + 256];
     char *text = entry_encode(e);
-    MDB_txn *txn;
-    MDB_val kv, vv;
+    put_job j;
     int rc;
 
     if (text == NULL) {
 	mt_err_set(err, 0, 0, NULL, "outbox %s: cannot encode", e->domain);
 	return -1;
     }
-    kv.mv_size = outbox_key(e->day, e->domain, k, sizeof(k)), kv.mv_data = k;
-    vv.mv_size = strlen(text), vv.mv_data = text;
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) == 0) {
-	rc = mdb_put(txn, s->outbox, &kv, &vv, noover ? MDB_NOOVERWRITE : 0);
-	if (rc == 0)
-	    rc = mdb_txn_commit(txn);
-	else
-	    mdb_txn_abort(txn);
-    }
+    j.dbi = s->outbox;
+    j.k.mv_size = outbox_key(e->day, e->domain, k, sizeof(k)), j.k.mv_data = k;
+    j.v.mv_size = strlen(text), j.v.mv_data = text;
+    j.flags = noover ? MDB_NOOVERWRITE : 0;
+    rc = store_write(s->env, put_one, &j, err);
     free(text);
     if (rc == MDB_KEYEXIST)
 	return 1;
@@ -281,20 +291,21 @@ int tlsrpt_outbox_list(tlsrpt_sender *s, uint32_t day, tlsrpt_outbox_cb cb, void
     return 0;
 }
 
-/* tlsrpt_outbox_prune - drop old entries that have nothing left to send */
-int tlsrpt_outbox_prune(tlsrpt_sender *s, uint32_t first_kept_day, mt_err *err)
+typedef struct prune_job {
+    tlsrpt_sender *s;
+    uint32_t first_kept_day;
+} prune_job;
+
+/* prune_txn - tlsrpt_outbox_prune()'s transaction */
+static int prune_txn(MDB_txn *txn, void *arg)
 {
-    MDB_txn *txn;
+    prune_job *j = arg;
     MDB_cursor *cur;
     MDB_val kv, vv;
     int rc;
 
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-	goto fail;
-    if ((rc = mdb_cursor_open(txn, s->outbox, &cur)) != 0) {
-	mdb_txn_abort(txn);
-	goto fail;
-    }
+    if ((rc = mdb_cursor_open(txn, j->s->outbox, &cur)) != 0)
+	return rc;
     rc = mdb_cursor_get(cur, &kv, &vv, MDB_FIRST);
     while (rc == 0) {
 	const unsigned char *kb = kv.mv_data;
@@ -303,7 +314,7 @@ int tlsrpt_outbox_prune(tlsrpt_sender *s, uint32_t first_kept_day, mt_err *err)
 	size_t i;
 	int open = 0;
 
-	if (d >= first_kept_day)
+	if (d >= j->first_kept_day)
 	    break;
 	if (entry_decode(vv.mv_data, vv.mv_size, &e) == 0) {
 	    for (i = 0; i < e.n_rua; i++)
@@ -317,16 +328,20 @@ int tlsrpt_outbox_prune(tlsrpt_sender *s, uint32_t first_kept_day, mt_err *err)
 	rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT);
     }
     mdb_cursor_close(cur);
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-	mdb_txn_abort(txn);
-	goto fail;
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* tlsrpt_outbox_prune - drop old entries that have nothing left to send */
+int tlsrpt_outbox_prune(tlsrpt_sender *s, uint32_t first_kept_day, mt_err *err)
+{
+    prune_job j = {s, first_kept_day};
+    int rc;
+
+    if ((rc = store_write(s->env, prune_txn, &j, err)) != 0) {
+	mt_err_set(err, 0, 0, NULL, "outbox prune: %s", mdb_strerror(rc));
+	return -1;
     }
-    if ((rc = mdb_txn_commit(txn)) != 0)
-	goto fail;
     return 0;
-  fail:
-    mt_err_set(err, 0, 0, NULL, "outbox prune: %s", mdb_strerror(rc));
-    return -1;
 }
 
 /* -------------------------------------------------------------- results */
@@ -765,12 +780,19 @@ int tlsrpt_sender_busy(const tlsrpt_sender *s)
     return s->jobs != NULL;
 }
 
+/* open_outbox - tlsrpt_sender_new()'s transaction */
+static int open_outbox(MDB_txn *txn, void *arg)
+{
+    tlsrpt_sender *s = arg;
+
+    return mdb_dbi_open(txn, DB_OUTBOX, MDB_CREATE, &s->outbox);
+}
+
 /* tlsrpt_sender_new - the outbox database; https: through disc */
 tlsrpt_sender *tlsrpt_sender_new(evloop *loop, const mtasts_config *cfg, MDB_env *env,
 				 discovery *disc, mt_err *err)
 {
     tlsrpt_sender *s = calloc(1, sizeof(*s));
-    MDB_txn *txn;
     int rc;
 
     if (s == NULL) {
@@ -781,9 +803,7 @@ tlsrpt_sender *tlsrpt_sender_new(evloop *loop, const mtasts_config *cfg, MDB_env
     s->cfg = cfg;
     s->env = env;
     s->disc = disc;
-    if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0
-	|| (rc = mdb_dbi_open(txn, DB_OUTBOX, MDB_CREATE, &s->outbox)) != 0
-	|| (rc = mdb_txn_commit(txn)) != 0) {
+    if ((rc = store_write(env, open_outbox, s, err)) != 0) {
 	mt_err_set(err, 0, 0, NULL, "tlsrpt outbox: %s", mdb_strerror(rc));
 	free(s);
 	return NULL;

@@ -1,6 +1,22 @@
 /*
  * NAME
  *	buf - the one growable byte buffer
+ * SUMMARY
+ *	append-only bytes with a NUL kept after the end
+ * SYNOPSIS
+ *	#include "buf.h"
+ *
+ *	void buf_init(buf *b);
+ *	void buf_free(buf *b);
+ *	void buf_reset(buf *b);
+ *	int  buf_reserve(buf *b, size_t more);
+ *	int  buf_append(buf *b, const void *data, size_t len);
+ *	int  buf_puts(buf *b, const char *s);
+ *	int  buf_putc(buf *b, int c);
+ *	int  buf_printf(buf *b, const char *fmt, ...);
+ *	void buf_consume(buf *b, size_t n);
+ *	char *buf_steal(buf *b);
+ *	const char *buf_str(const buf *b);
  * DESCRIPTION
  *	See buf.h.
  */

@@ -16,6 +16,7 @@
  *	int  buf_printf(buf *b, const char *fmt, ...);
  *	void buf_consume(buf *b, size_t n);
  *	char *buf_steal(buf *b);
+ *	const char *buf_str(const buf *b);
  * DESCRIPTION
  *	A buf owns b->data (malloc'ed), holding b->len bytes followed by a
  *	NUL that is not counted, so b->data can be used as a C string when

@@ -1,6 +1,15 @@
 /*
  * NAME
  *	mt_err - the one error convention of exim-mtasts
+ * SUMMARY
+ *	where an input was wrong, and which rule it broke
+ * SYNOPSIS
+ *	#include "mt_err.h"
+ *
+ *	void mt_err_set(mt_err *err, unsigned line, unsigned col,
+ *	                const char *rule, const char *fmt, ...);
+ *	void mt_err_clear(mt_err *err);
+ *	const char *mt_err_str(const mt_err *err, char *out, size_t outsz);
  * DESCRIPTION
  *	See mt_err.h.
  */

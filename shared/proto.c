@@ -36,7 +36,8 @@
  *
  *	proto_put_status() appends the status word. proto_put_kv() appends
  *	" key=" and the value with every byte outside 0x21..0x7e, and '%'
- *	and '"', written as %XX (upper-case hex). proto_put_kvf() formats
+ *	and '"', written as %XX (upper-case hex); an empty value is written
+ *	"-", and a value that is just "-" as "%2D". proto_put_kvf() formats
  *	the value first. They return 0 or -1 (out of memory).
  *
  *	proto_put_arg() writes a value plain when every byte is 0x21..0x7e
@@ -47,7 +48,8 @@
  *	"=". Returns 0 or -1 (out of memory); on failure out is unchanged.
  *
  *	proto_value_decode() undoes the percent-encoding (any case of hex
- *	accepted); a '%' not followed by two hex digits is -1. Appends.
+ *	accepted), and reads a lone "-" as the empty value; a '%' not
+ *	followed by two hex digits is -1. Appends.
  *
  *	proto_answer_get(): val is emptied, then filled with the decoded
  *	value of the first word "key=..." after the status word. 0 when
@@ -269,23 +271,29 @@ static int needs_encoding(unsigned char c)
     return c < 0x21 || c > 0x7e || c == '%' || c == '"';
 }
 
-/* proto_put_kv - " key=value", the value percent-encoded where needed */
+/*
+ * proto_put_kv - " key=value", the value percent-encoded where needed. Never
+ * "key=" with nothing: Exim's ${extract} skips white space after "=", so an
+ * empty value would take the next word as its own. It is "-" instead.
+ */
 int proto_put_kv(buf *out, const char *key, const char *val, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t i, extra = 0, old = out->len;
+    int dash = len == 1 && val[0] == PROTO_EMPTY[0];	/* a real "-" travels as %2D */
 
     for (i = 0; i < len; i++)
-	if (needs_encoding((unsigned char) val[i]))
+	if (needs_encoding((unsigned char) val[i]) || dash)
 	    extra += 2;
-    if (buf_reserve(out, strlen(key) + 2 + len + extra) < 0)
+    if (buf_reserve(out, strlen(key) + 2 + len + extra + 1) < 0)
 	return -1;
-    if (buf_putc(out, ' ') < 0 || buf_puts(out, key) < 0 || buf_putc(out, '=') < 0)
+    if (buf_putc(out, ' ') < 0 || buf_puts(out, key) < 0 || buf_putc(out, '=') < 0
+	|| (len == 0 && buf_puts(out, PROTO_EMPTY) < 0))
 	goto fail;
     for (i = 0; i < len; i++) {
 	unsigned char c = (unsigned char) val[i];
 
-	if (needs_encoding(c)) {
+	if (needs_encoding(c) || dash) {
 	    char enc[3] = { '%', hex[c >> 4], hex[c & 15] };
 
 	    if (buf_append(out, enc, 3) < 0)
@@ -398,6 +406,9 @@ static int hex_value(unsigned char c)
 int proto_value_decode(const char *in, size_t len, buf *out)
 {
     size_t i, old = out->len;
+
+    if (len == 1 && in[0] == PROTO_EMPTY[0])
+	return 0;			/* the empty value */
 
     if (buf_reserve(out, len) < 0)
 	return -1;

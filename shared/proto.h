@@ -34,6 +34,10 @@
  *	are percent-encoded where they hold a byte outside 0x21..0x7e, or
  *	'%' or '"' (so Exim's ${extract{key}{$value}} reads a value whole,
  *	and a person can still read it); proto_value_decode() undoes it.
+ *	An empty value is written PROTO_EMPTY ("-"), never as "key=" and
+ *	nothing: ${extract} skips white space after "=", so it would read
+ *	the next word as the value. A value that is just "-" is written
+ *	"%2D", so "-" alone always means empty.
  *	Verbs that list many things answer "ok count=N" and then N lines.
  *
  *	proto_put_arg() is the client's side of a request argument: it
@@ -62,6 +66,7 @@
 #define PROTO_LINE_MAX 1024	/* design.md: a request is at most 1024 bytes */
 #define PROTO_MAX_ARGS 16	/* arguments after the verb */
 #define PROTO_VERB_MAX 31
+#define PROTO_EMPTY "-"		/* an empty answer value, on the wire */
 
 typedef struct proto_req {
     char verb[PROTO_VERB_MAX + 1];

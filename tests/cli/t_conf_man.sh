@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # t_conf_man.sh - every key of daemon/config.c's table is documented in
-# mtastsd.conf(5), with its default, and the page formats without warnings.
+# mtastsd.conf(5), with its default (and its minimum), and the page formats
+# without warnings.
 set -u
 . tests/lib.sh
 page=packaging/man/mtastsd.conf.5
-keys=$(sed -n 's/^ *KM\{0,1\}S\{0,1\}(\([a-z_0-9]*\),.*/\1/p' daemon/config.c)
+keys=$(sed -n 's/^ *KM\{0,1\}S\{0,1\}\(MIN\)\{0,1\}(\([a-z_0-9]*\),.*/\2/p' daemon/config.c)
 [ -n "$keys" ] || fail conf_man_keys_found "no keys found in daemon/config.c"
 missing=""
 for k in $keys; do
@@ -15,7 +16,7 @@ expect_eq conf_man_documents_every_key "$missing" ""
 undocumented=""
 while read -r k d; do
     grep -A8 "^\.BI $k " "$page" | grep -qF -- "$d" || undocumented="$undocumented $k=$d"
-done < <(sed -n 's/^ *K(\([a-z_0-9]*\), C_[A-Z]*, "\([^"]*\)".*/\1 \2/p; s/^ *KMS(\([a-z_0-9]*\), "\([^"]*\)").*/\1 \2/p' daemon/config.c)
+done < <(sed -n 's/^ *K(\([a-z_0-9]*\), C_[A-Z]*, "\([^"]*\)".*/\1 \2/p; s/^ *KMS(\([a-z_0-9]*\), "\([^"]*\)").*/\1 \2/p; s/^ *KMSMIN(\([a-z_0-9]*\), "\([^"]*\)", "\([^"]*\)").*/\1 \2\n\1 \3/p' daemon/config.c)
 expect_eq conf_man_states_every_default "$undocumented" ""
 warn=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
 expect_eq conf_man_formats_cleanly "$warn" ""

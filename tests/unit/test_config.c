@@ -113,6 +113,63 @@ static void missing_file_is_an_error(void)
     config_free(&c);
 }
 
+/* RFC 8461 §3.3: a failed fetch is not retried for at least five minutes */
+static void fetch_backoff_below_five_minutes_is_refused(void)
+{
+    mtasts_config c;
+    mt_err e;
+
+    unsetenv(CONFIG_TEST_ENV);
+    config_defaults(&c);
+    T_EQ_INT(config_set(&c, "fetch_backoff", "4m", &e), -1);
+    T_ASSERT(strstr(e.msg, "minimum of 5m") != NULL);
+    T_EQ_INT(config_set(&c, "fetch_backoff", "299", &e), -1);
+    T_EQ_INT(c.fetch_backoff_ms, 300000);	/* unchanged */
+    T_EQ_INT(config_set(&c, "fetch_backoff", "300", &e), 0);
+    T_EQ_INT(config_set(&c, "fetch_backoff", "1h", &e), 0);
+    T_EQ_INT(c.fetch_backoff_ms, 3600000);
+    config_free(&c);
+}
+
+/* a timeout of 0 would be no timeout at all: every timeout is at least 1s */
+static void zero_timeouts_are_refused(void)
+{
+    static const char *const keys[] = {"fetch_timeout", "fetch_connect_timeout", "dns_timeout"};
+    mtasts_config c;
+    mt_err e;
+    size_t i;
+
+    unsetenv(CONFIG_TEST_ENV);
+    config_defaults(&c);
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+	T_EQ_INT(config_set(&c, keys[i], "0", &e), -1);
+	T_ASSERT(strstr(e.msg, keys[i]) != NULL);
+	T_ASSERT(strstr(e.msg, "minimum of 1s") != NULL);
+	T_EQ_INT(config_set(&c, keys[i], "1", &e), 0);
+    }
+    T_EQ_INT(config_load(&c, write_conf("fetch_timeout = 0s\n"), &e), -1);
+    unlink(path);
+    T_ASSERT(strstr(e.msg, "line 1") != NULL);
+    T_EQ_INT(c.fetch_timeout_ms, 1000);
+    config_free(&c);
+}
+
+/* tests with second-long lifetimes: only with the test-only variable set */
+static void test_variable_allows_values_below_minimum(void)
+{
+    mtasts_config c;
+    mt_err e;
+
+    config_defaults(&c);
+    setenv(CONFIG_TEST_ENV, "", 1);		/* empty: not set */
+    T_EQ_INT(config_set(&c, "fetch_backoff", "1s", &e), -1);
+    setenv(CONFIG_TEST_ENV, "1", 1);
+    T_EQ_INT(config_set(&c, "fetch_backoff", "1s", &e), 0);
+    T_EQ_INT(c.fetch_backoff_ms, 1000);
+    unsetenv(CONFIG_TEST_ENV);
+    config_free(&c);
+}
+
 int main(void)
 {
     T_RUN(defaults_are_the_documented_ones);
@@ -121,5 +178,8 @@ int main(void)
     T_RUN(bad_value_is_refused_with_reason);
     T_RUN(missing_equals_is_an_error);
     T_RUN(missing_file_is_an_error);
+    T_RUN(fetch_backoff_below_five_minutes_is_refused);
+    T_RUN(zero_timeouts_are_refused);
+    T_RUN(test_variable_allows_values_below_minimum);
     return t_done();
 }

@@ -29,6 +29,7 @@ typedef struct call {
 static call calls[256];
 static int ncalls;
 static int fake_drop;			/* accept starts without recording them */
+static int fake_fail;			/* refuse starts (out of memory) */
 
 static int fake_start(void *engine, const char *domain, unsigned flags, const char *known_id,
 		      disc_cb cb, void *arg)
@@ -36,6 +37,8 @@ static int fake_start(void *engine, const char *domain, unsigned flags, const ch
     call *c;
 
     (void) engine;
+    if (fake_fail)
+	return -1;
     if (fake_drop)
 	return 0;
     c = &calls[ncalls++];
@@ -557,6 +560,23 @@ static void mx_query_fetches_tlsa_status_once(void)
     teardown();
 }
 
+/* Row 1 with mx: a valid cached policy is answered even when no re-check can start */
+static void mx_query_answers_cached_policy_when_recheck_cannot_start(void)
+{
+    got g;
+
+    setup();
+    ask("dane.example", 0, &g);
+    finish(0, policy_result("id1", POLICY_MODE_ENFORCE, 86400));
+    fake_fail = 1;
+    T_EQ_INT(ask("dane.example", PC_Q_MX, &g), 1);
+    fake_fail = 0;
+    T_EQ_INT(g.a.status, PC_POLICY);
+    T_EQ_STR(g.a.e->rec.id, "id1");
+    T_EQ_INT(g.a.mx_known, 0);
+    teardown();
+}
+
 /* Cached answers must not get slower with more domains: 200k entries. */
 /* lookup_ns - best of five runs of 100000 cached lookups, in thread CPU time
  * (wall time on a shared machine measures the other tenants) */
@@ -700,6 +720,7 @@ int main(void)
     T_RUN(cancelled_waiter_hears_nothing);
     T_RUN(flush_forgets_policy_and_store_record);
     T_RUN(mx_query_fetches_tlsa_status_once);
+    T_RUN(mx_query_answers_cached_policy_when_recheck_cannot_start);
     T_RUN(cached_lookup_cost_does_not_grow);
     T_RUN(store_eviction_bounds_memory_entries);
     return t_done();

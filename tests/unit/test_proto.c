@@ -6,6 +6,7 @@
  *	refused. Answers: percent-encoding round trips and the reader.
  */
 #include <stdlib.h>
+#include <strings.h>
 
 #include "t.h"
 #include "proto.h"
@@ -154,7 +155,7 @@ static void answer_build_and_read(void)
     T_EQ_INT(proto_put_kv(&out, "why", "a b%c\"d\n\xff=", 10), 0);
     T_EQ_INT(proto_put_kvf(&out, "max_age", "%d", 86400), 0);
     T_EQ_INT(proto_put_kv(&out, "empty", "", 0), 0);
-    T_EQ_STR(buf_str(&out), "ok mode=enforce why=a%20b%25c%22d%0A%FF= max_age=86400 empty=");
+    T_EQ_STR(buf_str(&out), "ok mode=enforce why=a%20b%25c%22d%0A%FF= max_age=86400 empty=-");
     T_EQ_INT(proto_answer_status(out.data, out.len, status, sizeof(status)), 0);
     T_EQ_STR(status, "ok");
     T_EQ_INT(proto_answer_get(out.data, out.len, "why", &v), 0);
@@ -174,6 +175,70 @@ static void answer_build_and_read(void)
     T_EQ_INT(proto_answer_status(S("tempfail\n"), status, sizeof(status)), 0);
     T_EQ_STR(status, "tempfail");
     T_EQ_INT(proto_answer_status(S("averylongstatusword"), status, sizeof(status)), -1);
+    buf_free(&out);
+    buf_free(&v);
+}
+
+/*
+ * exim_extract - what Exim's ${extract{key}{line}} reads, into out: a key,
+ * optional white space, "=", white space skipped, then the value up to
+ * white space (as Exim 4.96's "exim -be" shows; a word without "=", such
+ * as the status word, takes the next word as its value)
+ */
+static int exim_extract(const char *line, const char *key, char *out, size_t outsz)
+{
+    const char *s = line;
+    size_t klen = strlen(key);
+
+    while (*s == ' ')
+	s++;
+    while (*s) {
+	const char *k = s, *v;
+	size_t n;
+
+	while (*s && *s != '=' && *s != ' ')
+	    s++;
+	n = (size_t) (s - k);
+	while (*s == ' ')
+	    s++;
+	if (*s == '=')
+	    for (s++; *s == ' '; s++)
+		;
+	for (v = s; *s && *s != ' '; s++)
+	    ;
+	if (n == klen && strncasecmp(k, key, n) == 0) {
+	    snprintf(out, outsz, "%.*s", (int) (s - v), v);
+	    return 0;
+	}
+	while (*s == ' ')
+	    s++;
+    }
+    return -1;
+}
+
+/* an empty value mid-line must not hand Exim the next word as its value */
+static void empty_value_never_swallows_the_next_word(void)
+{
+    char got[64];
+    buf out, v;
+
+    buf_init(&out);
+    buf_init(&v);
+    proto_put_status(&out, "ok");
+    T_EQ_INT(proto_put_kv(&out, "domain", "a.example", 9), 0);
+    T_EQ_INT(proto_put_kv(&out, "rua", "", 0), 0);
+    T_EQ_INT(proto_put_kv(&out, "dash", "-", 1), 0);
+    T_EQ_INT(proto_put_kv(&out, "why", "x", 1), 0);
+    T_EQ_STR(buf_str(&out), "ok domain=a.example rua=" PROTO_EMPTY " dash=%2D why=x");
+    T_EQ_INT(exim_extract(buf_str(&out), "rua", got, sizeof(got)), 0);
+    T_EQ_STR(got, PROTO_EMPTY);
+    T_EQ_INT(exim_extract(buf_str(&out), "why", got, sizeof(got)), 0);
+    T_EQ_STR(got, "x");
+    /* and our own readers see what was written */
+    T_EQ_INT(proto_answer_get(out.data, out.len, "rua", &v), 0);
+    T_EQ_INT(v.len, 0);
+    T_EQ_INT(proto_answer_get(out.data, out.len, "dash", &v), 0);
+    T_EQ_STR(buf_str(&v), "-");
     buf_free(&out);
     buf_free(&v);
 }
@@ -259,5 +324,6 @@ int main(void)
     T_RUN(request_put_arg_round_trip);
     T_RUN(answer_build_and_read);
     T_RUN(answer_value_round_trip);
+    T_RUN(empty_value_never_swallows_the_next_word);
     return t_done();
 }

@@ -9,6 +9,8 @@
 
 #include "store.h"
 #include "t.h"
+#include "tlsrpt_counters.h"
+#include "tlsrpt_send.h"
 
 static char dir[256];
 
@@ -271,32 +273,6 @@ static void full_store_evicts_lru_but_keeps_unexpired_enforce(void)
     store_close(s);
 }
 
-static void touch_updates_last_used_in_batch(void)
-{
-    mt_err err;
-    store *s;
-    store_rec a, b;
-    store_touch_item it[3] = {{"a.example", 500}, {"gone.example", 9}, {"b.example", 10}};
-
-    fresh_dir();
-    s = store_open(dir, 8 << 20, &err);
-    T_ASSERT(s != NULL);
-    sample(&a, "id1", 100, 600);
-    a.last_used = 100;
-    T_EQ_INT(store_put(s, "a.example", &a, &err), 0);
-    T_EQ_INT(store_put(s, "b.example", &a, &err), 0);
-    T_EQ_INT(store_touch(s, it, 3, &err), 0);
-    T_EQ_INT(store_get(s, "a.example", &b, &err), 1);
-    T_EQ_INT(b.last_used, 500);
-    store_rec_free(&b);
-    T_EQ_INT(store_get(s, "b.example", &b, &err), 1);
-    T_EQ_INT(b.last_used, 100);		/* never moves back */
-    store_rec_free(&b);
-    T_EQ_INT(store_get(s, "gone.example", &b, &err), 0);
-    store_rec_free(&a);
-    store_close(s);
-}
-
 static void env_has_room_for_other_named_databases(void)
 {
     mt_err err;
@@ -318,6 +294,138 @@ static void env_has_room_for_other_named_databases(void)
     store_close(s);
 }
 
+/* fill_to_cap - a 1 MiB store full of evictable testing policies */
+static store *fill_to_cap(void)
+{
+    char name[64], big[2000];
+    store_rec a;
+    store_stats st;
+    mt_err err;
+    store *s;
+    int i;
+
+    fresh_dir();
+    if ((s = store_open(dir, 1 << 20, &err)) == NULL)
+	return NULL;
+    sample(&a, "id1", (int64_t) time(NULL), 86400);
+    a.mode = POLICY_MODE_TESTING;
+    memset(big, 'x', sizeof(big));
+    store_rec_set_text(&a, big, sizeof(big));
+    for (i = 0, st.evicted = 0; i < 2000 && st.evicted == 0; i++) {
+	snprintf(name, sizeof(name), "testing%d.example", i);
+	a.last_used = 100 + i;
+	if (store_put(s, name, &a, &err) < 0)
+	    break;
+	store_info(s, &st);
+    }
+    store_rec_free(&a);
+    if (st.evicted == 0) {		/* never full, or a write failed */
+	store_close(s);
+	return NULL;
+    }
+    return s;
+}
+
+typedef struct bulk {
+    MDB_dbi dbi;
+    int n;
+} bulk;
+
+/* put_bulk - n values of 1000 bytes into another module's database */
+static int put_bulk(MDB_txn *txn, void *arg)
+{
+    bulk *b = arg;
+    char key[32], val[1000];
+    MDB_val k, v;
+    int i, rc;
+
+    memset(val, 'v', sizeof(val));
+    for (i = 0; i < b->n; i++) {
+	snprintf(key, sizeof(key), "k%d", i);
+	k.mv_size = strlen(key), k.mv_data = key;
+	v.mv_size = sizeof(val), v.mv_data = val;
+	if ((rc = mdb_put(txn, b->dbi, &k, &v, 0)) != 0)
+	    return rc;
+    }
+    return 0;
+}
+
+/* open_bulk - store_write()'s first use: the named database */
+static int open_bulk(MDB_txn *txn, void *arg)
+{
+    return mdb_dbi_open(txn, "other", MDB_CREATE, &((bulk *) arg)->dbi);
+}
+
+/* Every writer of the environment makes room when full (store.h, store_write) */
+static void store_write_makes_room_when_the_map_is_full(void)
+{
+    store *s = fill_to_cap();
+    store_stats before, after;
+    bulk b = {0, 300};
+    mt_err err;
+
+    T_ASSERT(s != NULL);
+    store_info(s, &before);
+    T_EQ_INT(store_write(store_env(s), open_bulk, &b, &err), 0);
+    T_EQ_INT(store_write(store_env(s), put_bulk, &b, &err), 0);
+    store_info(s, &after);
+    T_ASSERT(after.evicted > before.evicted);
+    T_ASSERT(after.map_size <= (1 << 20));
+    store_close(s);
+}
+
+/* TLS-RPT's counts and reports share the store's map: they make room too */
+static void tlsrpt_writes_make_room_when_the_store_is_full(void)
+{
+    store *s = fill_to_cap();
+    tlsrpt_counters *c;
+    tlsrpt_sender *snd;
+    tlsrpt_outbox_entry e;
+    mtasts_config cfg;
+    evloop *loop;
+    char reason[1000], domain[64];
+    mt_err err;
+    int i;
+
+    T_ASSERT(s != NULL);
+    c = tlsrpt_counters_open(store_env(s), &err);
+    T_ASSERT(c != NULL);
+    memset(reason, 'r', sizeof(reason) - 1);
+    reason[sizeof(reason) - 1] = 0;
+    for (i = 0; i < 300; i++) {
+	tlsrpt_result r = {
+	    .when = (int64_t) time(NULL), .domain = domain, .policy_type = TLSRPT_POLICY_STS,
+	    .result = TLSRPT_VALIDATION_FAILURE, .reason = reason,
+	};
+
+	snprintf(domain, sizeof(domain), "report%d.example", i);
+	snprintf(reason, sizeof(reason), "%d", i);	/* distinct, then long */
+	reason[strlen(reason)] = 'r';
+	T_EQ_INT(tlsrpt_counters_add(c, &r, 1), 0);
+    }
+    T_EQ_INT(tlsrpt_counters_commit(c, &err), 0);
+    tlsrpt_counters_close(c);
+
+    config_defaults(&cfg);
+    loop = evloop_new();
+    snd = tlsrpt_sender_new(loop, &cfg, store_env(s), NULL, &err);
+    T_ASSERT(snd != NULL);
+    memset(&e, 0, sizeof(e));
+    e.day = 20000;
+    e.domain = "big.example";
+    e.report_id = "id@big.example";
+    e.json = malloc(100000);
+    T_ASSERT(e.json != NULL);
+    memset(e.json, 'j', 100000 - 1);
+    e.json[100000 - 1] = 0;
+    T_EQ_INT(tlsrpt_outbox_add(snd, &e, &err), 0);
+    free(e.json);
+    tlsrpt_sender_free(snd);
+    evloop_free(loop);
+    config_free(&cfg);
+    store_close(s);
+}
+
 int main(void)
 {
     T_RUN(record_round_trips_every_field);
@@ -326,8 +434,9 @@ int main(void)
     T_RUN(schedule_follows_every_write_in_time_order);
     T_RUN(newer_schema_is_refused_clearly);
     T_RUN(full_store_evicts_lru_but_keeps_unexpired_enforce);
-    T_RUN(touch_updates_last_used_in_batch);
     T_RUN(env_has_room_for_other_named_databases);
+    T_RUN(store_write_makes_room_when_the_map_is_full);
+    T_RUN(tlsrpt_writes_make_room_when_the_store_is_full);
     fresh_dir();			/* removes the last one */
     if (dir[0])
 	rmdir(dir);

@@ -104,6 +104,7 @@ static void other_modules_add_verbs(void)
     loop = evloop_new();
     st = store_open(dir, 8 << 20, &err);
     pc = pc_new(loop, &cfg, st, &be, &err);
+    memset(&env, 0, sizeof(env));	/* what a test leaves out is NULL (env.rf: no refresh) */
     env.cfg = &cfg;
     env.pc = pc;
     env.st = st;
