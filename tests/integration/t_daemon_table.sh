@@ -92,7 +92,7 @@ daemon_stop
 
 # --- behind a cached policy: the TXT id is re-checked; only a new valid policy replaces it
 orig=$(mktemp); bad=$(mktemp); new=$(mktemp)
-cp "$WORLD_WWW/change.$Z/.well-known/mta-sts.txt" "$orig"
+cp "$WORLD_WWW/change.$Z.txt" "$orig"	# the world serves flat files (README)
 printf 'version: STSv1\nmode: enforce\nmx: mx1.%s\n' "$Z" > "$bad"		# no max_age: invalid
 printf 'version: STSv1\nmode: testing\nmx: mx1.%s\nmax_age: 3600\n' "$Z" > "$new"
 restore_change() { "$WORLD_SET_POLICY" "$WORLD_RUNDIR" "change.$Z" "$orig" change1 >/dev/null 2>&1; rm -f "$orig" "$bad" "$new"; daemon_cleanup; }
