@@ -661,7 +661,7 @@ static void fail_later(evloop *loop, void *arg)
     r->fail_timer = NULL;
     r->res.problem = r->fail_problem;
     r->res.failure = FETCH_FAIL_FETCH_ERROR;
-    r->res.temporary = 0;
+    r->res.temporary = r->fail_problem == FETCH_LOCAL;	/* ours: not the domain's */
     snprintf(r->res.reason, sizeof(r->res.reason), "%s", r->fail_reason);
     r->cb(&r->res, r->arg);
     req_release(f, r);

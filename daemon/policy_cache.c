@@ -80,12 +80,15 @@ struct policy_cache {
     size_t ntouched, captouched;
     ev_timer *commit_timer;
     int writing;			/* in a store write: eviction must not free entries */
+    char **evicted;			/* domains evicted meanwhile, freed after */
+    size_t nevicted, capevicted;
     pc_failure_fn fail_hook;
     void *fail_arg;
     pc_stats st_;
 };
 
 static void settle(policy_cache *pc, pc_entry *e);
+static void write_end(policy_cache *pc);
 
 /* hash - FNV-1a over the name with a per-process seed, then a 64-bit mix */
 static uint64_t hash(const policy_cache *pc, const char *s)
@@ -253,7 +256,7 @@ static void persist(policy_cache *pc, pc_entry *e, const char *text, size_t text
 	pc->st_.store_errors++;
 	log_msg(LOG_ERR, "%s: cannot store the policy: %s", e->domain, err.msg);
     }
-    pc->writing--;
+    write_end(pc);
 }
 
 /*
@@ -576,6 +579,9 @@ static void on_result(disc_result *r, void *arg)
     int64_t now = (int64_t) time(NULL);
     pc_refresh_outcome o = PC_REFRESH_GONE;
 
+    /* The store writes below (the policy, TLS-RPT's counters through the
+     * failure hook) may evict; e must outlive them and settle(). */
+    pc->writing++;
     if (f->prev)
 	f->prev->next = f->next;
     else
@@ -607,6 +613,7 @@ static void on_result(disc_result *r, void *arg)
     free(f);
     if (e != NULL)
 	settle(pc, e);
+    write_end(pc);
 }
 
 /* flight_start - begin network work for e; NULL when it could not start */
@@ -967,9 +974,9 @@ int pc_commit(policy_cache *pc)
 	pc->st_.store_errors++;
 	rc = -1;
     }
-    pc->writing--;
     free(names);
     free(recs);
+    write_end(pc);
     return rc;
 }
 
@@ -1023,15 +1030,62 @@ static void on_commit_timer(evloop *loop, void *arg)
     (void) pc_commit(pc);
 }
 
-/* on_evict - the store deleted a domain: follow it in memory */
+/*
+ * on_evict - the store deleted a domain: follow it in memory. Inside a
+ * write (pc_commit()'s names[] and recs[] point into entries, on_result()
+ * holds one) the domain is queued and freed by write_end().
+ */
 static void on_evict(const char *domain, void *arg)
 {
     policy_cache *pc = arg;
     pc_entry *e = entry_find(pc, domain);
+    char *name;
 
-    if (e == NULL || pc->writing || e->flight || e->waiters)
+    if (e == NULL || e->flight || e->waiters)
 	return;
-    entry_free(pc, e);
+    if (!pc->writing) {
+	entry_free(pc, e);
+	return;
+    }
+    if (pc->nevicted == pc->capevicted) {
+	size_t n = pc->capevicted ? pc->capevicted * 2 : 64;
+	char **v = realloc(pc->evicted, n * sizeof(*v));
+
+	if (v == NULL)
+	    return;			/* stays in memory: correct, only larger */
+	pc->evicted = v;
+	pc->capevicted = n;
+    }
+    if ((name = strdup(domain)) != NULL)
+	pc->evicted[pc->nevicted++] = name;
+}
+
+/*
+ * write_end - a store write is over; at the outermost, free the entries
+ * evicted meanwhile, but not those with a flight or waiters, those used
+ * since the last commit (their use is newer than the one they were
+ * evicted by; the next commit stores them again), nor those a retried
+ * batch wrote back after their eviction (store_put_many()).
+ */
+static void write_end(policy_cache *pc)
+{
+    size_t i;
+
+    if (--pc->writing > 0)
+	return;
+    for (i = 0; i < pc->nevicted; i++) {
+	pc_entry *e = entry_find(pc, pc->evicted[i]);
+	store_rec r;
+	mt_err err;
+
+	free(pc->evicted[i]);
+	if (e == NULL || e->flight || e->waiters || e->touched_ix != (size_t) -1)
+	    continue;
+	if (store_get(pc->st, e->domain, &r, &err) == 0)
+	    entry_free(pc, e);
+	store_rec_free(&r);
+    }
+    pc->nevicted = 0;
 }
 
 /* load_one - an entry from a stored record */
@@ -1114,6 +1168,7 @@ void pc_free(policy_cache *pc)
 	}
     free(pc->bucket);
     free(pc->touched);
+    free(pc->evicted);
     free(pc);
 }
 

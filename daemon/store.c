@@ -802,7 +802,7 @@ static int evict(store *s, mt_err *err)
 {
     evict_scan sc = {0};
     MDB_txn *txn;
-    size_t i, n;
+    size_t i, n, gone;
     int rc;
 
     sc.now = (int64_t) time(NULL);
@@ -825,30 +825,28 @@ static int evict(store *s, mt_err *err)
     if (n == 0)
 	n = 1;
     rc = 0;
-    for (i = 0; i < n && rc == 0; ) {
-	size_t end = i + STORE_EVICT_TXN < n ? i + STORE_EVICT_TXN : n;
+    for (gone = 0; gone < n && rc == 0; ) {
+	size_t end = gone + STORE_EVICT_TXN < n ? gone + STORE_EVICT_TXN : n;
 
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 	    break;
-	for (; i < end; i++) {
-	    rc = del_in_txn(s, txn, sc.v[i].domain);
-	    if (rc != 0 && rc != MDB_NOTFOUND)
-		break;
-	    rc = 0;
-	}
-	if (rc == 0)
-	    rc = mdb_txn_commit(txn);
-	else
+	for (i = gone; i < end && rc == 0; i++)
+	    if ((rc = del_in_txn(s, txn, sc.v[i].domain)) == MDB_NOTFOUND)
+		rc = 0;
+	if (rc != 0)
 	    mdb_txn_abort(txn);
+	else if ((rc = mdb_txn_commit(txn)) == 0)
+	    gone = end;
     }
+    /* The committed deletes are done even when a later one failed: report them. */
+    s->evicted += gone;
+    for (i = 0; i < gone; i++)
+	if (s->evict_cb)
+	    s->evict_cb(sc.v[i].domain, s->evict_arg);
     if (rc != 0) {
 	rc = lmdb_fail(err, "evicting", rc);
 	goto done;
     }
-    s->evicted += n;
-    for (i = 0; i < n; i++)
-	if (s->evict_cb)
-	    s->evict_cb(sc.v[i].domain, s->evict_arg);
     rc = 0;
 done:
     for (i = 0; i < sc.n; i++)

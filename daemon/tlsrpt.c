@@ -177,7 +177,13 @@ static long count_skipped(tlsrpt *t, tlsrpt_verb_args *a, int64_t now)
     return n;
 }
 
-/* tlsrpt_on_fetch_failure - the policy cache's hook: count the daemon's own failures */
+/*
+ * tlsrpt_on_fetch_failure - the policy cache's hook: count the daemon's own
+ * failures. A local problem (FETCH_LOCAL: our CA file, memory, libcurl) is
+ * not the domain's and is not counted. The report carries a fixed reason
+ * code (fetch_problem_name()), never r->reason: that text is for our logs
+ * and may name our configuration or addresses.
+ */
 void tlsrpt_on_fetch_failure(void *arg, const char *domain, const disc_result *r)
 {
     tlsrpt *t = arg;
@@ -186,6 +192,8 @@ void tlsrpt_on_fetch_failure(void *arg, const char *domain, const disc_result *r
     const tlsrpt_applied *pol;
 
     memset(&a, 0, sizeof(a));
+    if (r->fetch_problem == FETCH_LOCAL)
+	return;
     switch (r->failure) {
     case FETCH_FAIL_FETCH_ERROR:
 	a.result = TLSRPT_STS_POLICY_FETCH_ERROR;
@@ -202,7 +210,8 @@ void tlsrpt_on_fetch_failure(void *arg, const char *domain, const disc_result *r
     snprintf(a.domain, sizeof(a.domain), "%s", domain);
     a.policy_auto = 0;
     a.policy = TLSRPT_POLICY_STS;
-    a.reason = r->reason;
+    a.reason = r->fetch_problem != FETCH_OK ? fetch_problem_name(r->fetch_problem)
+	: "policy-syntax";		/* the body did not parse */
     a.count = 1;
     pol = applied_policy(t, domain, &ap);
     if (tlsrpt_count_verb(t->counters, &a, pol, now_unix()) < 0)

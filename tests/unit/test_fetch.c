@@ -148,6 +148,7 @@ static void no_address_and_no_route_fails_without_a_connection(void)
     T_EQ_INT(g.calls, 1);
     T_EQ_INT(g.failure, FETCH_FAIL_FETCH_ERROR);
     T_ASSERT(strstr(g.reason, "no address") != NULL);
+    T_EQ_INT(g.temporary, 0);		/* the domain's: definitive */
 }
 
 /* the last line: libcurl asks for a socket to a refused address and gets none */
@@ -175,6 +176,34 @@ static void refused_address_is_never_connected(void)
     T_EQ_STR(g.ip, "");
     T_ASSERT(strstr(g.reason, "refused to connect") != NULL);
     T_ASSERT(strstr(g.reason, "loopback") != NULL);
+}
+
+/* a local setup failure is ours, not the domain's: temporary (fetch.h) */
+static void local_setup_failure_is_temporary(void)
+{
+    static const char *const addrs[] = {"127.0.0.1"};
+    evloop *loop = evloop_new();
+    mtasts_config cfg;
+    fetcher *f;
+    got g;
+    mt_err e;
+
+    memset(&g, 0, sizeof(g));
+    f = new_fetcher(loop, &cfg, NULL, &e);
+    T_ASSERT(f != NULL);
+    /* longer than CURL_MAX_INPUT_LENGTH (8 MB): libcurl refuses the option */
+    cfg.ca_file = malloc(9000000);
+    T_ASSERT(cfg.ca_file != NULL);
+    memset(cfg.ca_file, 'x', 9000000 - 1);
+    cfg.ca_file[9000000 - 1] = 0;
+    T_ASSERT(fetch_start(f, "mta-sts.example.test", addrs, 1, on_result, &g) != NULL);
+    run_until(loop, &g);
+    fetcher_free(f);
+    config_free(&cfg);
+    evloop_free(loop);
+    T_EQ_INT(g.calls, 1);
+    T_ASSERT(strstr(g.reason, "libcurl refused an option") != NULL);
+    T_EQ_INT(g.temporary, 1);
 }
 
 static void cancelled_fetch_never_calls_back(void)
@@ -220,6 +249,7 @@ int main(void)
     T_RUN(connect_to_routes_matching_hosts_only);
     T_RUN(no_address_and_no_route_fails_without_a_connection);
     T_RUN(refused_address_is_never_connected);
+    T_RUN(local_setup_failure_is_temporary);
     T_RUN(cancelled_fetch_never_calls_back);
     T_RUN(result_type_names_are_rfc8460s);
     return t_done();

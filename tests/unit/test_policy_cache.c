@@ -99,6 +99,7 @@ static evloop *loop;
 static store *st;
 static policy_cache *pc;
 static int hook_calls;
+static uint64_t store_cap = 16 << 20;	/* setup()'s store_max_size */
 
 static void on_hook(void *arg, const char *domain, const disc_result *r)
 {
@@ -118,7 +119,7 @@ static void setup(void)
     if (mkdtemp(dir) == NULL)
 	abort();
     loop = evloop_new();
-    st = store_open(dir, 16 << 20, &err);
+    st = store_open(dir, store_cap, &err);
     pc = pc_new(loop, &cfg, st, &be, &err);
     pc_set_failure_hook(pc, on_hook, NULL);
     ncalls = 0;
@@ -608,6 +609,52 @@ static void cached_lookup_cost_does_not_grow(void)
     teardown();
 }
 
+/*
+ * Eviction frees memory too: many distinct unknown domains through a small
+ * store keep the entries in memory near what the store holds, and an
+ * evicted domain is not written back by the next commit (design.md "Storage").
+ */
+static void store_eviction_bounds_memory_entries(void)
+{
+    char name[64];
+    store_stats ss;
+    pc_stats ps;
+    got g;
+    int i;
+
+    store_cap = STORE_MIN_MAP;
+    setup();
+    store_cap = 16 << 20;
+    for (i = 0; i < 12000; i++) {
+	disc_result *r = result(DISC_NO_POLICY);
+
+	snprintf(name, sizeof(name), "unknown%d.example", i);
+	T_EQ_INT(ask(name, 0, &g), 0);
+	r->txt_outcome = DNS_NXDOMAIN;
+	finish(0, r);
+	ncalls = 0;
+	if (i % 100 == 99)
+	    T_EQ_INT(pc_commit(pc), 0);
+    }
+    pc_get_stats(pc, &ps);
+    T_EQ_INT(store_info(st, &ss), 0);
+    printf("# %llu entries in memory, %llu in the store, %llu evicted\n",
+	   (unsigned long long) ps.entries, (unsigned long long) ss.entries,
+	   (unsigned long long) ss.evicted);
+    T_ASSERT(ss.evicted > 0);
+    T_ASSERT(ps.entries <= ss.entries);
+    /* the oldest is gone from both, and the last commit did not bring it back */
+    T_ASSERT(pc_find(pc, "unknown0.example") == NULL);
+    T_EQ_INT(pc_commit(pc), 0);
+    {
+	store_rec r;
+	mt_err err;
+
+	T_EQ_INT(store_get(st, "unknown0.example", &r, &err), 0);
+    }
+    teardown();
+}
+
 /* the refresh primitive: an unconditional fetch; only a valid policy replaces */
 static void refresh_fetches_and_only_valid_policy_replaces(void)
 {
@@ -654,5 +701,6 @@ int main(void)
     T_RUN(flush_forgets_policy_and_store_record);
     T_RUN(mx_query_fetches_tlsa_status_once);
     T_RUN(cached_lookup_cost_does_not_grow);
+    T_RUN(store_eviction_bounds_memory_entries);
     return t_done();
 }

@@ -99,6 +99,7 @@ static void other_modules_add_verbs(void)
     const char req[] = "echo b64:aGVsbG8gd29ybGQ=\nsecret x\necho\nstats\n";
 
     T_ASSERT(mkdtemp(dir) != NULL);
+    memset(&env, 0, sizeof(env));		/* no refresh, no TLS-RPT */
     config_defaults(&cfg);
     loop = evloop_new();
     st = store_open(dir, 8 << 20, &err);
