@@ -186,6 +186,9 @@ for d in testing-bad enforce-other-first enforce-expired dane-bad https-expired;
     check "tlsrpt-$K-schema-$d" $PY tests/tlsrpt_schema.py "$EL_TOP/show.$d.json"
 done
 
+# the report verb is one of the dispatcher's registered verbs (verbs_add)
+expect_match "tlsrpt-$K-report-verb-in-stats" "$(el_ask stats)" ' requests_report=[1-9][0-9]* '
+
 # ------------------------------------------------- restart: nothing is lost
 before=$(mt report list --day today)
 el_daemon_stop
