@@ -87,7 +87,7 @@ static void other_modules_add_verbs(void)
     srv_limits lim = {16, 1024, 60000, 0, 0};
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     mtasts_config cfg;
-    verbs_env env;
+    verbs_env env = {0};	/* fields this test does not set (rf) stay NULL */
     mt_err err;
     evloop *loop;
     store *st;
