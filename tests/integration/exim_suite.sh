@@ -233,6 +233,16 @@ not_stored "exim-$K-10-domain-b-not-on-its-excluded-mx" other "$rb"
 
 # 8. a new TXT id with a new policy takes effect on the next delivery
 # RFC 8461 §3.3 (id change -> fetch), §5.1
+# (the world is shared: first put change.example.test into a known state,
+# its policy mx1 and mx2 under a fresh id, and wait for the daemon to see it)
+oldid=o$(date +%s)$N
+printf 'version: STSv1\nmode: enforce\nmx: mx1.%s\nmx: mx2.%s\nmax_age: 86400\n' "$Z" "$Z" > "$EL_TOP/change.txt"
+"$WORLD_SET_POLICY" "$WORLD_RUNDIR" "change.$Z" "$EL_TOP/change.txt" "$oldid" >/dev/null 2>&1 ||
+    fail "exim-$K-8-world-change" "set-policy.sh failed"
+for _ in $(seq 100); do
+    el_ask "policy change.$Z" | grep -q " id=$oldid " && break
+    sleep 0.1
+done
 rcpt change; el_send main "b8a$N" "$R"
 delivered "exim-$K-8-old-policy-first" main "$R" mx1 yes
 newid=e$(date +%s)$N
@@ -246,9 +256,9 @@ done
 rcpt change; el_send main "b8b$N" "$R"
 delivered "exim-$K-8-new-policy-next-delivery" main "$R" mx2 yes
 not_stored "exim-$K-8-old-mx-dropped" mx1 "$R"
-# the world's original policy back, for the next test
+# the world's original policy and id back, for the next test
 printf 'version: STSv1\nmode: enforce\nmx: mx1.%s\nmx: mx2.%s\nmax_age: 86400\n' "$Z" "$Z" > "$EL_TOP/change.txt"
-"$WORLD_SET_POLICY" "$WORLD_RUNDIR" "change.$Z" "$EL_TOP/change.txt" "r$(date +%s)$N" >/dev/null 2>&1
+"$WORLD_SET_POLICY" "$WORLD_RUNDIR" "change.$Z" "$EL_TOP/change.txt" change1 >/dev/null 2>&1
 
 # 9. smart host: the smart host's domain is the policy domain (RFC 8461 §3.4)
 el_exim sh "$K" "DC_SMARTHOST=mx1.$Z" "MTASTS_SMARTHOST_DOMAIN=enforce.$Z" ||

@@ -87,7 +87,7 @@ static void other_modules_add_verbs(void)
     srv_limits lim = {16, 1024, 60000, 0, 0};
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     mtasts_config cfg;
-    verbs_env env = {0};
+    verbs_env env = {0};	/* fields this test does not set (rf) stay NULL */
     mt_err err;
     evloop *loop;
     store *st;
@@ -99,12 +99,10 @@ static void other_modules_add_verbs(void)
     const char req[] = "echo b64:aGVsbG8gd29ybGQ=\nsecret x\necho\nstats\n";
 
     T_ASSERT(mkdtemp(dir) != NULL);
-    memset(&env, 0, sizeof(env));		/* no refresh, no TLS-RPT */
     config_defaults(&cfg);
     loop = evloop_new();
     st = store_open(dir, 8 << 20, &err);
     pc = pc_new(loop, &cfg, st, &be, &err);
-    memset(&env, 0, sizeof(env));	/* what a test leaves out is NULL (env.rf: no refresh) */
     env.cfg = &cfg;
     env.pc = pc;
     env.st = st;
