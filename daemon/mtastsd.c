@@ -73,6 +73,8 @@ typedef struct daemon_state {
     ev_timer *watchdog;
     uint64_t watchdog_ms;
     int ready_fd;			/* to the waiting parent, -1 when none */
+    int log_opened;
+    int bound;				/* the socket file is ours: remove it on failure */
 } daemon_state;
 
 /* usage - the synopsis */
@@ -309,8 +311,10 @@ static void ready(daemon_state *d)
 static int fatal(daemon_state *d, const char *msg)
 {
     fprintf(stderr, "mtastsd: %s\n", msg);
-    if (!d->foreground)
+    if (!d->foreground && d->log_opened)
 	log_msg(LOG_ERR, "%s", msg);
+    if (d->bound)
+	(void) unlink(d->cfg.socket);
     return 1;
 }
 
@@ -376,6 +380,7 @@ int main(int argc, char **argv)
     if (!d.foreground)
 	d.ready_fd = detach();
     log_open("mtastsd", d.foreground, d.cfg.log_debug);
+    d.log_opened = 1;
     signal(SIGPIPE, SIG_IGN);
     raise_fd_limit(d.cfg.max_clients);
 
@@ -387,6 +392,7 @@ int main(int argc, char **argv)
     mkdir_parent(d.cfg.socket, sock_uid, pw ? pw->pw_gid : (gid_t) -1);
     if ((fd = server_bind(d.cfg.socket, d.cfg.socket_mode, sock_uid, sock_gid, &err)) < 0)
 	return fatal(&d, err.msg);
+    d.bound = 1;
     if (pw && getuid() == 0) {
 	if (mkdir(d.cfg.state_dir, 0750) == 0 || errno == EEXIST)
 	    (void) !chown(d.cfg.state_dir, pw->pw_uid, pw->pw_gid);

@@ -35,6 +35,14 @@ enum verb_id {
 
 typedef struct vpend vpend;
 
+typedef struct verb_ext {
+    char name[PROTO_VERB_MAX + 1];
+    int min_args, max_args, privileged;
+    verbs_ext_fn fn;
+    void *arg;
+    uint64_t count;
+} verb_ext;
+
 struct verbs {
     verbs_env env;
     server *srv;
@@ -44,6 +52,8 @@ struct verbs {
     uint64_t denied;
     vpend *free_pend;
     buf scratch;
+    verb_ext ext[VERBS_EXT_MAX];
+    size_t next;
 };
 
 struct vpend {
@@ -112,6 +122,31 @@ void verbs_free(verbs *v)
 void verbs_set_server(verbs *v, server *srv)
 {
     v->srv = srv;
+}
+
+/* verbs_add - a verb of another module */
+int verbs_add(verbs *v, const char *name, int min_args, int max_args, int privileged,
+	      verbs_ext_fn fn, void *arg)
+{
+    size_t i;
+    verb_ext *x;
+
+    if (v->next >= VERBS_EXT_MAX || strlen(name) > PROTO_VERB_MAX)
+	return -1;
+    for (i = 0; i < NVERBS; i++)
+	if (strcmp(verb_table[i].name, name) == 0)
+	    return -1;
+    for (i = 0; i < v->next; i++)
+	if (strcmp(v->ext[i].name, name) == 0)
+	    return -1;
+    x = &v->ext[v->next++];
+    snprintf(x->name, sizeof(x->name), "%s", name);
+    x->min_args = min_args;
+    x->max_args = max_args;
+    x->privileged = privileged;
+    x->fn = fn;
+    x->arg = arg;
+    return 0;
 }
 
 /* error_answer - "error reason=WORD" */
@@ -595,6 +630,10 @@ static srv_result do_stats(verbs *v, buf *out)
 	snprintf(key, sizeof(key), "requests_%s", verb_names[i]);
 	put_num(out, key, (long long) v->count[i]);
     }
+    for (i = 0; i < (int) v->next; i++) {
+	snprintf(key, sizeof(key), "requests_%s", v->ext[i].name);
+	put_num(out, key, (long long) v->ext[i].count);
+    }
     put_num(out, "requests_bad", (long long) v->bad_requests);
     put_num(out, "requests_denied", (long long) v->denied);
 #define P(name, val) put_num(out, name, (long long) (val))
@@ -667,6 +706,22 @@ srv_result verbs_handle(void *ctx, srv_conn *c, const char *line, size_t len, bu
 	    break;
 	}
     if (d == NULL) {
+	for (i = 0; i < v->next; i++) {
+	    verb_ext *x = &v->ext[i];
+
+	    if (strcmp(x->name, req.verb) != 0)
+		continue;
+	    x->count++;
+	    if (req.argc < x->min_args || req.argc > x->max_args) {
+		v->bad_requests++;
+		return error_answer(out, "usage");
+	    }
+	    if (x->privileged && !server_peer_privileged(c)) {
+		v->denied++;
+		return error_answer(out, "permission-denied");
+	    }
+	    return x->fn(x->arg, c, &req, out);
+	}
 	v->count[V_UNKNOWN]++;
 	return error_answer(out, "unknown-verb");
     }

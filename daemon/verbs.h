@@ -12,6 +12,8 @@
  *	srv_result verbs_handle(void *v, srv_conn *c, const char *line,
  *	                        size_t len, buf *out);
  *	int    verbs_allowed_item(buf *out, const char *pattern);
+ *	int    verbs_add(verbs *v, const char *name, int min_args, int max_args,
+ *	                 int privileged, verbs_ext_fn fn, void *arg);
  * DESCRIPTION
  *	verbs_handle() is the server's handler (server.h): one request line
  *	in, one answer (or a counted list) out, now or deferred. Verbs:
@@ -32,6 +34,16 @@
  *	show DOMAIN        ok domain= state= ... text=POLICY (one line)
  *	stats              ok key=value ... (counters; see mtastsd(8))
  *
+ *	verbs_add() registers a verb of another module (TLS-RPT's report,
+ *	refresh's verbs) without editing this file: requests whose verb is
+ *	name and that carry min_args..max_args arguments go to fn(arg, c,
+ *	req, out), which answers like a server handler (SRV_DONE with the
+ *	answer in out, or SRV_PENDING after server_defer()). privileged
+ *	verbs are refused ("error reason=permission-denied") to peers that
+ *	are not root, the daemon's user or in socket_group. Requests are
+ *	counted in stats as requests_NAME. Returns 0, or -1 when the name
+ *	is taken or VERBS_EXT_MAX verbs are registered.
+ *
  *	verbs_allowed_item() appends the ignore_target_hosts item that lets
  *	one policy pattern through: "!^(?i)mx\.example\.com$" for a name,
  *	"!^(?i)[^.]+\.example\.com$" for "*.example.com".
@@ -51,6 +63,11 @@
 #include "store.h"
 
 #define VERBS_PROTOCOL 1
+#define VERBS_EXT_MAX 16
+
+struct proto_req;
+typedef srv_result (*verbs_ext_fn)(void *arg, srv_conn *c, const struct proto_req *req,
+				   buf *out);
 
 typedef struct verbs verbs;
 
@@ -67,5 +84,7 @@ void verbs_free(verbs *v);
 void verbs_set_server(verbs *v, server *srv);
 srv_result verbs_handle(void *v, srv_conn *c, const char *line, size_t len, buf *out);
 int verbs_allowed_item(buf *out, const char *pattern);
+int verbs_add(verbs *v, const char *name, int min_args, int max_args, int privileged,
+	      verbs_ext_fn fn, void *arg);
 
 #endif

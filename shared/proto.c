@@ -10,6 +10,7 @@
  *	int  proto_put_status(buf *out, const char *status);
  *	int  proto_put_kv(buf *out, const char *key, const char *val, size_t len);
  *	int  proto_put_kvf(buf *out, const char *key, const char *fmt, ...);
+ *	int  proto_put_arg(buf *out, const char *key, const char *val, size_t len);
  *	int  proto_answer_get(const char *line, size_t len, const char *key, buf *val);
  *	int  proto_answer_status(const char *line, size_t len, char *out, size_t outsz);
  *	int  proto_value_decode(const char *in, size_t len, buf *out);
@@ -37,6 +38,13 @@
  *	" key=" and the value with every byte outside 0x21..0x7e, and '%'
  *	and '"', written as %XX (upper-case hex). proto_put_kvf() formats
  *	the value first. They return 0 or -1 (out of memory).
+ *
+ *	proto_put_arg() writes a value plain when every byte is 0x21..0x7e
+ *	and the parser would read it back unchanged (it does not begin
+ *	with "b64:" and, without a key, has no "=b64:" after its first
+ *	"="); otherwise, and for an empty value without a key, as "b64:"
+ *	and RFC 4648 base64 with padding. key must be a plain word without
+ *	"=". Returns 0 or -1 (out of memory); on failure out is unchanged.
  *
  *	proto_value_decode() undoes the percent-encoding (any case of hex
  *	accepted); a '%' not followed by two hex digits is -1. Appends.
@@ -293,6 +301,65 @@ int proto_put_kvf(buf *out, const char *key, const char *fmt, ...)
     rc = proto_put_kv(out, key, tmp.data, tmp.len);
     buf_free(&tmp);
     return rc;
+}
+
+/* arg_plain_ok - val can travel as a plain word and be read back unchanged */
+static int arg_plain_ok(const char *key, const char *val, size_t len)
+{
+    const char *eq;
+    size_t i;
+
+    if (len == 0)
+	return key != NULL;
+    for (i = 0; i < len; i++)
+	if ((unsigned char) val[i] < 0x21 || (unsigned char) val[i] > 0x7e)
+	    return 0;
+    if (len >= 4 && memcmp(val, "b64:", 4) == 0)
+	return 0;
+    if (key == NULL && (eq = memchr(val, '=', len)) != NULL
+	&& (size_t) (val + len - eq - 1) >= 4 && memcmp(eq + 1, "b64:", 4) == 0)
+	return 0;
+    return 1;
+}
+
+/* proto_put_arg - " [key=]value", plain or b64:, as proto_req_parse() reads it */
+int proto_put_arg(buf *out, const char *key, const char *val, size_t len)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t old = out->len, i;
+
+    if (len > BUF_MAX / 2 || buf_reserve(out, (key ? strlen(key) : 0) + 6 + (len + 2) / 3 * 4) < 0)
+	return -1;
+    if (buf_putc(out, ' ') < 0 || (key && (buf_puts(out, key) < 0 || buf_putc(out, '=') < 0)))
+	goto fail;
+    if (arg_plain_ok(key, val, len)) {
+	if (buf_append(out, val, len) < 0)
+	    goto fail;
+	return 0;
+    }
+    if (buf_puts(out, "b64:") < 0)
+	goto fail;
+    for (i = 0; i < len; i += 3) {
+	unsigned v = (unsigned) (unsigned char) val[i] << 16;
+	char q[4];
+
+	if (i + 1 < len)
+	    v |= (unsigned) (unsigned char) val[i + 1] << 8;
+	if (i + 2 < len)
+	    v |= (unsigned char) val[i + 2];
+	q[0] = b64[v >> 18 & 63];
+	q[1] = b64[v >> 12 & 63];
+	q[2] = i + 1 < len ? b64[v >> 6 & 63] : '=';
+	q[3] = i + 2 < len ? b64[v & 63] : '=';
+	if (buf_append(out, q, 4) < 0)
+	    goto fail;
+    }
+    return 0;
+  fail:
+    out->len = old;
+    if (out->data)
+	out->data[old] = 0;
+    return -1;
 }
 
 /* hex_value - the value of a hex digit, -1 if none */

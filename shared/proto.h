@@ -10,6 +10,7 @@
  *	int  proto_put_status(buf *out, const char *status);
  *	int  proto_put_kv(buf *out, const char *key, const char *val, size_t len);
  *	int  proto_put_kvf(buf *out, const char *key, const char *fmt, ...);
+ *	int  proto_put_arg(buf *out, const char *key, const char *val, size_t len);
  *	int  proto_answer_get(const char *line, size_t len, const char *key, buf *val);
  *	int  proto_answer_status(const char *line, size_t len, char *out, size_t outsz);
  *	int  proto_value_decode(const char *in, size_t len, buf *out);
@@ -34,6 +35,12 @@
  *	'%' or '"' (so Exim's ${extract{key}{$value}} reads a value whole,
  *	and a person can still read it); proto_value_decode() undoes it.
  *	Verbs that list many things answer "ok count=N" and then N lines.
+ *
+ *	proto_put_arg() is the client's side of a request argument: it
+ *	appends " key=value" (or " value" when key is NULL), the value as
+ *	a plain word when it is printable ASCII that the parser would not
+ *	decode, else as b64:. Start the line with the verb
+ *	(proto_put_status() appends one word) and end it with "\n".
  *
  *	proto_put_status() starts an answer, proto_put_kv() and
  *	proto_put_kvf() append " key=value"; the caller appends the final
@@ -69,6 +76,7 @@ int proto_put_status(buf *out, const char *status);
 int proto_put_kv(buf *out, const char *key, const char *val, size_t len);
 int proto_put_kvf(buf *out, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+int proto_put_arg(buf *out, const char *key, const char *val, size_t len);
 int proto_answer_get(const char *line, size_t len, const char *key, buf *val);
 int proto_answer_status(const char *line, size_t len, char *out, size_t outsz);
 int proto_value_decode(const char *in, size_t len, buf *out);

@@ -7,7 +7,9 @@
  *	keys). Then the input is written as an answer value and read back:
  *	the round trip must give the same bytes, and the encoded line must
  *	hold only printable ASCII and single spaces. Also decodes the input
- *	as base64 and checks re-encoding gives it back (canonical form).
+ *	as base64 and checks re-encoding gives it back (canonical form),
+ *	and sends the input as a client argument (proto_put_arg) that the
+ *	request parser must read back unchanged.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -50,6 +52,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (proto_answer_get(out.data, out.len, "v", &val) < 0 || val.len != size
 	|| (size && memcmp(val.data, data, size) != 0))
 	abort();
+
+    /* a client's argument comes back unchanged, with and without a key */
+    buf_reset(&out);
+    if (proto_put_status(&out, "v") < 0 || proto_put_arg(&out, NULL, in, size) < 0
+	|| proto_put_arg(&out, "k", in, size) < 0)
+	abort();
+    if (out.len <= PROTO_LINE_MAX && memchr(data, 0, size) == NULL) {
+	if (proto_req_parse(out.data, out.len, &req, &e) < 0 || req.argc != 2
+	    || req.argl[0] != size || memcmp(req.argv[0], data, size) != 0
+	    || req.argl[1] != size + 2 || memcmp(req.argv[1], "k=", 2) != 0
+	    || memcmp(req.argv[1] + 2, data, size) != 0)
+	    abort();
+    }
 
     buf_reset(&val);
     if (proto_b64_decode(in, size, &val) == 0) {

@@ -293,7 +293,7 @@ out=$("$WORLD_EXIM_STOCK" -bV -C "$T/exim-stock.conf" 2>&1 | grep '^Exim version
 expect_match exim_stock_is_debian "$out" '^Exim version 4\.'
 
 # --- Exim: the module directory of this world -----------------------------------------
-if cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -shared \
+if "${CC:-cc}" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -shared \
         -I"$WORLD_EXIM_SRC/src" -I"$(ls -d "$WORLD_EXIM_SRC"/build-*/ | head -n 1)" \
         -o "$T/worldtest_lookup.so" "$top/tests/world/worldtest_lookup.c" 2>"$T/cc.err"; then
     pass exim_test_module_builds

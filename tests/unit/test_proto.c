@@ -201,6 +201,53 @@ static void answer_value_round_trip(void)
     buf_free(&v);
 }
 
+/* what a client writes with proto_put_arg(), the parser reads back unchanged */
+static void request_put_arg_round_trip(void)
+{
+    static const struct {
+	const char *key, *val;
+	size_t len;
+	const char *want;
+    } cases[] = {
+	{NULL, "example.com", 11, " example.com"},
+	{NULL, "mx one", 6, " b64:bXggb25l"},
+	{NULL, "", 0, " b64:"},
+	{NULL, "b64:x", 5, " b64:YjY0Ong="},
+	{NULL, "a=b64:x", 7, " b64:YT1iNjQ6eA=="},
+	{NULL, "a=b", 3, " a=b"},
+	{"why", "bad\ncert", 8, " why=b64:YmFkCmNlcnQ="},
+	{"why", "", 0, " why="},
+	{"host", "mx.example", 10, " host=mx.example"},
+	{"host", "b64:", 4, " host=b64:YjY0Og=="},
+    };
+    proto_req r;
+    mt_err e;
+    buf line;
+    size_t i;
+
+    buf_init(&line);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	buf_reset(&line);
+	T_EQ_INT(proto_put_status(&line, "verb"), 0);
+	T_EQ_INT(proto_put_arg(&line, cases[i].key, cases[i].val, cases[i].len), 0);
+	T_EQ_STR(buf_str(&line) + 4, cases[i].want);
+	buf_putc(&line, '\n');
+	T_EQ_INT(proto_req_parse(line.data, line.len, &r, &e), 0);
+	T_EQ_INT(r.argc, 1);
+	if (cases[i].key) {
+	    size_t k = strlen(cases[i].key);
+
+	    T_ASSERT(strncmp(r.argv[0], cases[i].key, k) == 0 && r.argv[0][k] == '=');
+	    T_EQ_INT(r.argl[0], k + 1 + cases[i].len);
+	    T_ASSERT(memcmp(r.argv[0] + k + 1, cases[i].val, cases[i].len) == 0);
+	} else {
+	    T_EQ_INT(r.argl[0], cases[i].len);
+	    T_ASSERT(memcmp(r.argv[0], cases[i].val, cases[i].len) == 0);
+	}
+    }
+    buf_free(&line);
+}
+
 int main(void)
 {
     T_RUN(request_verb_and_words);
@@ -209,6 +256,7 @@ int main(void)
     T_RUN(request_b64_cannot_inject);
     T_RUN(base64_strict);
     T_RUN(request_refused);
+    T_RUN(request_put_arg_round_trip);
     T_RUN(answer_build_and_read);
     T_RUN(answer_value_round_trip);
     return t_done();

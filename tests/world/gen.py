@@ -19,7 +19,7 @@
 #	  dns/	 ZONE/zone (unsigned), ZONE/bogus (owners whose TXT is
 #		 edited after signing), nsd.conf, libunbound.conf
 #	  unbound/unbound.conf	the namespace's validating resolver
-#	  www/DOMAIN/.well-known/mta-sts.txt	served policies
+#	  www/DOMAIN.txt	served policies (nginx: alias)
 #	  nginx/nginx.conf, nginx/connect-to
 #	  mx/servers.json, mx/hosts
 #	  world.vars	shell assignments for up.sh
@@ -203,6 +203,7 @@ def policy_body(mode, pats, filler=0):
 
 def main(rundir):
     d_ca, d_dns, d_www = (os.path.join(rundir, x) for x in ("ca", "dns", "www"))
+    mkdir(d_www)
     d_ngx, d_ub, d_mx = (os.path.join(rundir, x) for x in ("nginx", "unbound", "mx"))
     ca = CA(d_ca)
     leaf = ec.generate_private_key(ec.SECP256R1())
@@ -291,7 +292,7 @@ def main(rundir):
         addr = POLICY_TLS11_ADDR if https == "tls11" else POLICY_ADDR
         rr("%s. IN A %s" % (host, addr))
         connect_to.append("%s:443:%s:443" % (host, addr))
-        pf = os.path.join(d_www, dom, ".well-known", "mta-sts.txt")
+        pf = os.path.join(d_www, dom + ".txt")
         body = policy_body(mode, pats)
         cert, ckey, extra, loc = crt(host), key("leaf"), "", ""
         if https in ("ok", "ctype", "redirect", "notfound", "big", "slow",
@@ -323,10 +324,9 @@ def main(rundir):
             extra = "ssl_protocols TLSv1.1; ssl_ciphers DEFAULT:@SECLEVEL=0;"
         if body is not None:
             write(pf, body)
-        else:
-            mkdir(os.path.dirname(pf))
+            loc = "alias %s; %s" % (pf, loc)
         servers.append(NGX_SERVER.format(addr=addr, host=host, cert=cert, key=ckey,
-                                         root=os.path.join(d_www, dom), extra=extra, loc=loc))
+                                         extra=extra, loc=loc))
 
     # MX and other host certificates, DANE, DKIM, delegations
     for name, host, addr, kind in MX:
@@ -434,7 +434,6 @@ server {{
     server_name {host};
     ssl_certificate {cert};
     ssl_certificate_key {key};
-    root {root};
     {extra}
     location = /.well-known/mta-sts.txt {{ {loc} }}
 }}
@@ -517,6 +516,14 @@ server:
     verbosity: 1
     val-log-level: 2
     num-threads: 1
+    # small: starts faster on a loaded machine
+    outgoing-range: 64
+    num-queries-per-thread: 32
+    msg-cache-size: 1m
+    rrset-cache-size: 1m
+    key-cache-size: 1m
+    neg-cache-size: 256k
+    so-reuseport: no
     module-config: "validator iterator"
     do-not-query-localhost: no
     local-zone: "test." nodefault

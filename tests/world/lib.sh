@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # NAME
 #	lib.sh - shell helpers for the hermetic test world (source it)
 # SYNOPSIS

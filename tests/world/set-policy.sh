@@ -6,7 +6,7 @@
 # DESCRIPTION
 #	FILE (or "-" to keep the current one) becomes the policy that
 #	https://mta-sts.DOMAIN/.well-known/mta-sts.txt serves, at once (nginx
-#	serves the file from RUNDIR/www/DOMAIN; no reload needed).
+#	serves the file RUNDIR/www/DOMAIN.txt; no reload needed).
 #
 #	ID, when given, replaces DOMAIN's _mta-sts TXT records with one
 #	"v=STSv1; id=ID;" (TTL 1), or removes them when ID is "none". The zone
@@ -37,11 +37,11 @@ exec 9>"$RUNDIR/dns/.set-policy.lock"
 flock 9
 
 if [ "$FILE" != "-" ]; then
-    d=$RUNDIR/www/$DOMAIN/.well-known
-    [ -d "$d" ] || die "$DOMAIN has no policy host in this world"
-    cp "$FILE" "$d/.mta-sts.txt.new"
-    chmod 0644 "$d/.mta-sts.txt.new"
-    mv "$d/.mta-sts.txt.new" "$d/mta-sts.txt"
+    f=$RUNDIR/www/$DOMAIN.txt
+    [ -f "$f" ] || die "$DOMAIN has no policy host serving a file in this world"
+    cp "$FILE" "$f.new"
+    chmod 0644 "$f.new"
+    mv "$f.new" "$f"
 fi
 [ -n "$ID" ] || exit 0
 if [ "$ID" != none ] && ! [[ $ID =~ ^[A-Za-z0-9]{1,32}$ ]]; then

@@ -40,9 +40,12 @@ say() { echo "world: $*" >&2; }
 lap() { ms_since "$started"; say "$MS ms: $*"; }
 # ms_since T0 - set MS to the milliseconds since T0 (an EPOCHREALTIME value)
 ms_since() { local a=${EPOCHREALTIME/./} b=${1/./}; MS=$(( (a - b) / 1000 )); }
-# nap - sleep 20 ms without forking sleep(1) (read times out on a silent fd)
-exec {NAP_FD}<> <(:)
-nap() { read -r -t 0.02 -u "$NAP_FD" _ || :; }
+# nap - sleep 20 ms without forking sleep(1): read times out on a silent
+# pipe (opened once every server has started, so that none inherits it)
+nap() {
+    [ -n "${NAP_FD:-}" ] || exec {NAP_FD}<> <(:)
+    read -r -t 0.02 -u "$NAP_FD" _ || :
+}
 die() { say "error: $*"; exit 1; }
 
 # world_is_up - the namespace exists and every recorded server is alive
@@ -62,6 +65,7 @@ fi
 "$WORLD_DIR/down.sh" "$RUNDIR" >/dev/null 2>&1 || true
 
 started=$EPOCHREALTIME
+# shellcheck disable=SC2154 # rc is set inside the trap
 trap 'rc=$?; if [ $rc -ne 0 ]; then say "failed; stopping"; "$WORLD_DIR/down.sh" "$RUNDIR" >&2 || true; fi' EXIT
 
 # --- the module-capable Exim (cached; built here the first time) -----------
@@ -78,7 +82,8 @@ D_CA=$RUNDIR/ca D_DNS=$RUNDIR/dns D_WWW=$RUNDIR/www D_NGX=$RUNDIR/nginx
 D_UB=$RUNDIR/unbound D_MX=$RUNDIR/mx D_RPT=$RUNDIR/tlsrpt D_PID=$RUNDIR/pids
 D_LOG=$RUNDIR/log D_EXIM=$RUNDIR/exim-etc
 rm -rf "$D_CA" "$D_DNS" "$D_WWW" "$D_NGX" "$D_UB" "$D_MX" "$D_RPT" "$D_PID" "$D_LOG" "$D_EXIM"
-mkdir -m 0755 -p "$D_PID" "$D_LOG" "$D_EXIM/lookups"
+mkdir -p "$D_PID" "$D_LOG" "$D_EXIM/lookups"
+chmod 0755 "$D_PID" "$D_LOG" "$D_EXIM" "$D_EXIM/lookups"
 
 # --- files: certificates, zones, policies, configurations (gen.py, background) --
 "$WORLD_PY" "$WORLD_DIR/gen.py" "$RUNDIR" > "$D_LOG/gen.log" 2>&1 &
