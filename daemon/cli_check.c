@@ -344,7 +344,7 @@ static void explain_fetch(report *rp, const disc_result *r)
 
     if (!r->policy_host_routed && r->n_policy_addr == 0)
 	return;				/* no fetch was made */
-    if (r->failure == FETCH_FAIL_NONE || r->fetch_problem == FETCH_OK) {
+    if (r->fetch_problem == FETCH_OK || r->fetch_problem == FETCH_BAD_POLICY) {
 	say(rp, "ok", "https://%s%s: HTTP %ld, %s, %zu bytes%s%s", h, FETCH_PATH,
 	    r->http_status, r->content_type, r->policy_len, r->fetch_ip[0] ? ", from " : "",
 	    r->fetch_ip);
@@ -389,7 +389,7 @@ static void explain_policy(report *rp, const disc_result *r)
     size_t i;
 
     if (r->status != DISC_POLICY) {
-	if (r->failure == FETCH_FAIL_POLICY_INVALID && r->fetch_problem == FETCH_OK) {
+	if (r->fetch_problem == FETCH_BAD_POLICY) {
 	    say(rp, "FAIL", "%s [%s]", r->reason, tlsrpt_fetch_failure_name(r->failure));
 	    fix(rp, "correct the policy file: it needs \"version: STSv1\", \"mode:\", "
 		"\"max_age:\" and, unless the mode is none, \"mx:\" lines (RFC 8461 §3.2)");
@@ -519,6 +519,16 @@ static void explain_mx(report *rp, const disc_result *r, const mx_probe *probes)
 		mx->host);
 	if (probes)
 	    explain_probe(rp, r, mx, &probes[i], enforcing);
+    }
+    if (probes && enforcing && nmatch > 0) {
+	size_t npass = 0, j;
+
+	for (i = 0; i < r->n_mx; i++)
+	    for (j = 0; r->mx[i].matches && j < probes[i].n; j++)
+		npass += probes[i].res[j].deliverable;
+	if (npass == 0)
+	    say(rp, "FAIL", "no MX host that matches the policy passes the probe: senders that "
+		"enforce the policy cannot deliver mail to %s now", r->domain);
     }
     if (have_policy && r->n_mx > 0 && nmatch == 0)
 	say(rp, "FAIL", "no MX host matches the policy: %s", enforcing ?

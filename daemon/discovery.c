@@ -551,6 +551,7 @@ static void on_fetch(fetch_result *res, void *arg)
 	memset(&r->policy, 0, sizeof(r->policy));
 	r->status = DISC_NO_POLICY;
 	r->failure = FETCH_FAIL_POLICY_INVALID;
+	r->fetch_problem = FETCH_BAD_POLICY;
 	set_reason(r, "the policy at https://%s%s is invalid: %s", r->policy_host, FETCH_PATH,
 		   mt_err_str(&e, why, sizeof(why)));
 	job_done(job);

@@ -31,6 +31,11 @@
  *	callbacks are not called. It must not be called from inside a
  *	callback.
  *
+ *	libunbound reads its configuration and trust anchor files, and forks
+ *	its background helper, when the first query starts: create the
+ *	engine after daemonising, and make those files readable by the user
+ *	the daemon runs as. The fetcher's CA files are read per fetch.
+ *
  *	flags:
  *	DISC_TXT_ONLY	resolve and judge the TXT record only; no fetch. For
  *			the daemon's id re-check of a cached policy.

@@ -544,17 +544,32 @@ static void classify(fetch_req *r, CURLcode code)
 		    "a local problem, not the domain's: %s (check ca_file and ca_path)",
 		    tls_error(r, code));
 	return;
-    case CURLE_OPERATION_TIMEDOUT:
-	set_failure(res, FETCH_TIMEOUT, FETCH_FAIL_FETCH_ERROR, 1,
-		    "no complete answer from %s within %llu s (fetch_timeout) or no connection "
-		    "within %llu s (fetch_connect_timeout)", r->host,
-		    (unsigned long long) (cfg->fetch_timeout_ms / 1000),
-		    (unsigned long long) (cfg->fetch_connect_timeout_ms / 1000));
+    case CURLE_OPERATION_TIMEDOUT: {
+	curl_off_t connected = 0;
+
+	(void) curl_easy_getinfo(r->easy, CURLINFO_CONNECT_TIME_T, &connected);
+	if (res->http_status != 0)
+	    set_failure(res, FETCH_TIMEOUT, FETCH_FAIL_FETCH_ERROR, 1,
+			"the policy from %s did not arrive within %llu s (fetch_timeout)",
+			r->host, (unsigned long long) (cfg->fetch_timeout_ms / 1000));
+	else if (connected > 0)
+	    set_failure(res, FETCH_TIMEOUT, FETCH_FAIL_FETCH_ERROR, 1,
+			"%s accepted the connection but did not answer within %llu s "
+			"(fetch_timeout)", r->host,
+			(unsigned long long) (cfg->fetch_timeout_ms / 1000));
+	else
+	    set_failure(res, FETCH_TIMEOUT, FETCH_FAIL_FETCH_ERROR, 1,
+			"no connection to %s within %llu s (fetch_connect_timeout)", r->host,
+			(unsigned long long) (cfg->fetch_connect_timeout_ms / 1000));
 	return;
+    }
     case CURLE_COULDNT_CONNECT:
 	if (r->refused[0])
 	    set_failure(res, FETCH_REFUSED_ADDRESS, FETCH_FAIL_FETCH_ERROR, 0,
 			"refused to connect: %s", r->refused);
+	else if (cfg->proxy && *cfg->proxy)
+	    set_failure(res, FETCH_CONNECT, FETCH_FAIL_FETCH_ERROR, 1,
+			"cannot connect to the proxy %s: %s", cfg->proxy, os_error(r));
 	else
 	    set_failure(res, FETCH_CONNECT, FETCH_FAIL_FETCH_ERROR, 1,
 			"cannot connect to %s port %d: %s", r->host, FETCH_PORT, os_error(r));
@@ -769,6 +784,7 @@ const char *fetch_problem_name(fetch_problem p)
     static const char *const names[] = {
 	"ok", "no-address", "refused-address", "connect", "timeout", "tls", "tls-version",
 	"certificate", "http-status", "redirect", "media-type", "too-big", "local", "other",
+	"invalid-policy",
     };
 
     return (unsigned) p < sizeof(names) / sizeof(names[0]) ? names[p] : "?";

@@ -109,6 +109,7 @@ typedef enum fetch_problem {
     FETCH_TOO_BIG,		/* over POLICY_MAX_BODY */
     FETCH_LOCAL,		/* our side: CA file, memory, libcurl */
     FETCH_OTHER,		/* anything else libcurl reports */
+    FETCH_BAD_POLICY,		/* fetched, but not a valid policy (the caller's finding) */
 } fetch_problem;
 
 typedef struct fetch_result {

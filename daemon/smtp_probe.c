@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,11 +33,16 @@ typedef struct conn {
 } conn;
 
 /* fail - the probe ends here: say why and which RFC 8460 type a sender would report */
-static void fail(smtp_probe_result *out, const char *type, const char *fmt, const char *arg)
+static void __attribute__((format(printf, 3, 4)))
+fail(smtp_probe_result *out, const char *type, const char *fmt, ...)
 {
+    va_list ap;
+
     out->deliverable = 0;
     out->result_type = type;
-    snprintf(out->reason, sizeof(out->reason), fmt, arg ? arg : "");
+    va_start(ap, fmt);
+    vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+    va_end(ap);
 }
 
 /* set_timeouts - bound every read and write */
@@ -184,20 +190,27 @@ static int send_line(conn *c, const char *cmd)
 }
 
 /* tls_start - the handshake and the certificate judgement */
-static void tls_start(conn *c, const char *mx, const smtp_probe_opts *o, smtp_probe_result *out)
+static void tls_start(conn *c, const char *mx, const smtp_probe_opts *o, smtp_probe_result *out,
+		      int legacy)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     char err[256];
     long vr;
 
     if (ctx == NULL) {
-	fail(out, "validation-failure", "local TLS error%s", "");
+	fail(out, "validation-failure", "local TLS error");
 	return;
     }
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    if (legacy) {
+	/* only to tell the owner which old version the host is stuck at */
+	SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+	SSL_CTX_set_security_level(ctx, 0);
+	SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0");
+    } else
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     if (o->ca_file || o->ca_path) {
 	if (SSL_CTX_load_verify_locations(ctx, o->ca_file, o->ca_path) != 1) {
-	    fail(out, "validation-failure", "cannot load the CA store (ca_file, ca_path)%s", "");
+	    fail(out, "validation-failure", "cannot load the CA store (ca_file, ca_path)");
 	    SSL_CTX_free(ctx);
 	    return;
 	}
@@ -205,7 +218,7 @@ static void tls_start(conn *c, const char *mx, const smtp_probe_opts *o, smtp_pr
 	SSL_CTX_set_default_verify_paths(ctx);
     if ((c->ssl = SSL_new(ctx)) == NULL) {
 	SSL_CTX_free(ctx);
-	fail(out, "validation-failure", "local TLS error%s", "");
+	fail(out, "validation-failure", "local TLS error");
 	return;
     }
     SSL_CTX_free(ctx);			/* the SSL holds its own reference */
@@ -226,10 +239,10 @@ static void tls_start(conn *c, const char *mx, const smtp_probe_opts *o, smtp_pr
 	    || ERR_GET_REASON(e) == SSL_R_NO_PROTOCOLS_AVAILABLE)
 	    fail(out, "validation-failure",
 		 "the TLS handshake failed: the host offers no TLS 1.2 or later (%s)",
-		 ERR_reason_error_string(e));
+		 ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "?");
 	else
 	    fail(out, "validation-failure", "the TLS handshake failed (%s)",
-		 e ? ERR_reason_error_string(e) : "connection closed");
+		 e && ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "connection closed");
 	SSL_free(c->ssl);
 	c->ssl = NULL;
 	return;
@@ -265,9 +278,9 @@ static void tls_start(conn *c, const char *mx, const smtp_probe_opts *o, smtp_pr
     }
 }
 
-/* smtp_probe - one MX address, as an enforcing sender would see it */
-void smtp_probe(const char *mx, const char *address, int port, const smtp_probe_opts *o,
-		smtp_probe_result *out)
+/* probe_once - one connection; legacy: accept TLS older than 1.2 (diagnosis only) */
+static void probe_once(const char *mx, const char *address, int port, const smtp_probe_opts *o,
+		       smtp_probe_result *out, int legacy)
 {
     char first[SMTP_PROBE_LINE_MAX], cmd[300];
     conn c;
@@ -283,27 +296,29 @@ void smtp_probe(const char *mx, const char *address, int port, const smtp_probe_
     }
     out->connected = 1;
     if ((code = read_reply(&c, NULL, first, sizeof(first))) != 220) {
-	fail(out, "validation-failure", code < 0 ? "no SMTP greeting%s" : "the server greets "
-	     "with an error instead of 220%s", "");
+	if (code < 0)
+	    fail(out, "validation-failure", "no SMTP greeting");
+	else
+	    fail(out, "validation-failure", "the server greets with %d instead of 220", code);
 	goto done;
     }
     out->greeted = 1;
     snprintf(cmd, sizeof(cmd), "EHLO %s", o->helo ? o->helo : "localhost");
     if (send_line(&c, cmd) < 0 || read_reply(&c, &starttls, NULL, 0) != 250) {
-	fail(out, "validation-failure", "EHLO was not accepted%s", "");
+	fail(out, "validation-failure", "EHLO was not accepted");
 	goto done;
     }
     out->starttls_offered = starttls;
     if (!starttls) {
-	fail(out, "starttls-not-supported", "STARTTLS is not offered%s", "");
+	fail(out, "starttls-not-supported", "STARTTLS is not offered");
 	goto quit;
     }
     if (send_line(&c, "STARTTLS") < 0 || read_reply(&c, NULL, NULL, 0) != 220) {
-	fail(out, "starttls-not-supported", "STARTTLS is offered but refused%s", "");
+	fail(out, "starttls-not-supported", "STARTTLS is offered but refused");
 	goto quit;
     }
     c.len = 0;				/* nothing sent in the clear counts after STARTTLS */
-    tls_start(&c, mx, o, out);
+    tls_start(&c, mx, o, out, legacy);
     if (c.ssl == NULL)
 	goto done;
     snprintf(cmd, sizeof(cmd), "EHLO %s", o->helo ? o->helo : "localhost");
@@ -318,4 +333,24 @@ done:
 	SSL_free(c.ssl);
     }
     close(c.fd);
+}
+
+/*
+ * smtp_probe - one MX address, as an enforcing sender would see it. When
+ * the TLS 1.2+ handshake fails, a second connection that accepts older
+ * versions tells whether the host is stuck at one (only to explain it).
+ */
+void smtp_probe(const char *mx, const char *address, int port, const smtp_probe_opts *o,
+		smtp_probe_result *out)
+{
+    smtp_probe_result old;
+
+    probe_once(mx, address, port, o, out, 0);
+    if (out->tls || !out->starttls_offered || out->result_type == NULL
+	|| strcmp(out->result_type, "validation-failure") != 0)
+	return;
+    probe_once(mx, address, port, o, &old, 1);
+    if (old.tls && strcmp(old.tls_version, "TLSv1.2") != 0 && strcmp(old.tls_version, "TLSv1.3") != 0)
+	snprintf(out->reason, sizeof(out->reason), "the host offers only %s; senders require "
+		 "TLS 1.2 or later (RFC 8461 §7.2, RFC 8996)", old.tls_version);
 }

@@ -11,7 +11,7 @@ postfix-mta-sts-resolver python3-uvloop libpsl-dev
 dns-root-data ca-certificates openssl
 nsd ldnsutils unbound bind9-dnsutils
 nginx-light libnginx-mod-http-echo
-swaks libnet-ssleay-perl python3-aiosmtpd exim4-daemon-heavy
+swaks libnet-ssleay-perl jq python3-aiosmtpd exim4-daemon-heavy
 iproute2 valgrind dpkg-dev
 libgnutls28-dev libpcre2-dev libdb5.3-dev libidn-dev libidn2-dev patch xz-utils
 python3 python3-cryptography curl unbound-host
