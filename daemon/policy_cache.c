@@ -864,18 +864,6 @@ void pc_wait_cancel(pc_wait *w)
     free(w);
 }
 
-/* pc_refresh - fetch a domain's policy now, whatever is cached (refresh) */
-int pc_refresh(policy_cache *pc, const char *domain)
-{
-    pc_entry *e = entry_find(pc, domain);
-
-    if (e == NULL && (e = entry_new(pc, domain)) == NULL)
-	return -1;
-    if (e->flight)
-	return 1;
-    return flight_start(pc, e, FL_REFETCH, 0, NULL) ? 0 : -1;
-}
-
 /* pc_find - the entry of a domain, if known */
 const pc_entry *pc_find(policy_cache *pc, const char *domain)
 {

@@ -12,7 +12,6 @@
  *	int   pc_query(policy_cache *pc, const char *domain, unsigned flags,
  *	               pc_answer *now, pc_done_fn done, void *arg, pc_wait **wait);
  *	void  pc_wait_cancel(pc_wait *w);
- *	int   pc_refresh(policy_cache *pc, const char *domain);
  *	const pc_entry *pc_find(policy_cache *pc, const char *domain);
  *	int   pc_flush(policy_cache *pc, const char *domain, mt_err *err);
  *	void  pc_foreach(policy_cache *pc, pc_visit_fn fn, void *arg);
@@ -67,13 +66,6 @@
  *	text in e->ans_policy / e->ans_allowed (see pc_entry); the cache
  *	empties them whenever the policy changes.
  *
- *	pc_refresh() starts a fetch of the domain's policy now, cached or
- *	not (the proactive refresh): 0 started, 1 a flight is already
- *	running, -1 out of memory. Its result follows the same rules as a
- *	changed id: a valid policy replaces the cached one (and moves its
- *	refresh_due in the store's schedule), a failure is recorded, logged
- *	and reported to the failure hook, and the cached policy stays.
- *
  *	pc_flush() forgets a domain's cached policy and failure state, in
  *	memory and in the store. pc_foreach() visits every entry (fn returns
  *	non-zero to stop). pc_commit() writes batched last-use times
@@ -92,7 +84,8 @@
  *	(it is taken off the schedule) or discovery cannot start. done
  *	hears the outcome once, from the loop, with the record as it now
  *	is (valid during the call) and, on failure, the reason; or
- *	PC_REFRESH_GONE with rec NULL when the entry went away meanwhile.
+ *	PC_REFRESH_GONE with rec NULL when the entry went away meanwhile;
+ *	done may be NULL.
  *	pc_refresh_cancel_all() keeps done from being called for the
  *	refreshes running now; they still complete.
  */
@@ -209,7 +202,6 @@ void pc_free(policy_cache *pc);
 int pc_query(policy_cache *pc, const char *domain, unsigned flags, pc_answer *now,
 	     pc_done_fn done, void *arg, pc_wait **wait);
 void pc_wait_cancel(pc_wait *w);
-int pc_refresh(policy_cache *pc, const char *domain);
 const pc_entry *pc_find(policy_cache *pc, const char *domain);
 pc_entry *pc_find_mut(policy_cache *pc, const char *domain);
 int pc_flush(policy_cache *pc, const char *domain, mt_err *err);

@@ -595,7 +595,7 @@ static void cached_lookup_cost_does_not_grow(void)
     teardown();
 }
 
-/* the refresh primitive: an unconditional fetch; only a valid policy replaces */
+/* the refresh primitive (refresh.c): an unconditional fetch; only a valid policy replaces */
 static void refresh_fetches_and_only_valid_policy_replaces(void)
 {
     got g;
@@ -604,8 +604,8 @@ static void refresh_fetches_and_only_valid_policy_replaces(void)
     setup();
     ask("refresh.example", 0, &g);
     finish(0, policy_result("id1", POLICY_MODE_ENFORCE, 86400));
-    T_EQ_INT(pc_refresh(pc, "refresh.example"), 0);
-    T_EQ_INT(pc_refresh(pc, "refresh.example"), 1);	/* one flight at a time */
+    T_EQ_INT(pc_refresh(pc, "refresh.example", NULL, NULL), 0);
+    T_EQ_INT(pc_refresh(pc, "refresh.example", NULL, NULL), 1);	/* one flight at a time */
     T_EQ_INT(calls[1].flags, 0);
     r = result(DISC_TEMPFAIL);
     strcpy(r->id, "id1");
@@ -613,7 +613,7 @@ static void refresh_fetches_and_only_valid_policy_replaces(void)
     finish(1, r);
     T_EQ_INT(ask("refresh.example", 0, &g), 1);
     T_EQ_STR(g.a.e->rec.id, "id1");
-    T_EQ_INT(pc_refresh(pc, "refresh.example"), 0);
+    T_EQ_INT(pc_refresh(pc, "refresh.example", NULL, NULL), 0);
     finish(2, policy_result("id1", POLICY_MODE_TESTING, 600));
     T_EQ_INT(ask("refresh.example", 0, &g), 1);
     T_EQ_INT(g.a.e->rec.mode, POLICY_MODE_TESTING);
