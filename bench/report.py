@@ -26,7 +26,8 @@ import subprocess
 import sys
 import time
 
-TITLE = "# Benchmarks\n\nMade by `make bench` (bench/run.sh); see bench/README for the method.\n"
+TITLE = ("# Benchmarks\n\nMade by `make bench` (bench/run.sh, then bench/scale.sh);"
+         " bench/README.md describes the tools and the method.\n")
 
 
 def read_results(path):
