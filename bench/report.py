@@ -26,7 +26,8 @@ import subprocess
 import sys
 import time
 
-TITLE = "# Benchmarks\n\nMade by `make bench` (bench/run.sh); see bench/README for the method.\n"
+TITLE = ("# Benchmarks\n\nMade by `make bench` (bench/run.sh, then bench/scale.sh);"
+         " bench/README.md describes the tools and the method.\n")
 
 
 def read_results(path):
@@ -113,9 +114,11 @@ def lookups(results, commands):
                f" server, {rounds} rounds of {float(windows[0]):.0f} s per cell, servers"
                " interleaved; medians over the rounds (\"spread\" is the lowest and highest"
                " throughput of the rounds). CPU columns: CPU time per answered request of the"
-               " server (all its threads) and of the client.\n")
-    out.append("| conns | server | req/s | spread | p50 µs | p99 µs | p99.9 µs | server CPU µs/req | client CPU µs/req |")
-    out.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+               " server (all its threads) and of the client, and the share of one core each"
+               " used during the window: whichever is near 100 % is the bottleneck.\n")
+    out.append("| conns | server | req/s | spread | p50 µs | p99 µs | p99.9 µs "
+               "| server CPU µs/req | client CPU µs/req | server CPU % | client CPU % |")
+    out.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for c in conns:
         for s in servers:
             sel = cell.get((s, c))
@@ -127,7 +130,8 @@ def lookups(results, commands):
             out.append(f"| {c} | {name} | {fmt(med(sel, 'rps'))} | {fmt(min(rps))}–{fmt(max(rps))} "
                        f"| {fmt(med(sel, 'p50_us'), 1)} | {fmt(med(sel, 'p99_us'), 1)} "
                        f"| {fmt(med(sel, 'p999_us'), 1)} | {fmt(med(sel, 'server_cpu_us_per_req'), 2)} "
-                       f"| {fmt(med(sel, 'client_cpu_us_per_req'), 2)} |")
+                       f"| {fmt(med(sel, 'client_cpu_us_per_req'), 2)} "
+                       f"| {fmt(med(sel, 'server_cpu_pct'))} | {fmt(med(sel, 'client_cpu_pct'))} |")
     out.append("")
 
     def m(s, c, k):

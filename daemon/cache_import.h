@@ -51,7 +51,7 @@
 #include "config.h"
 #include "store.h"
 
-#define CACHE_IMPORT_BATCH 10000	/* records per write transaction */
+#define CACHE_IMPORT_BATCH 100000	/* records per write transaction */
 #define CACHE_IMPORT_LINE_MAX (POLICY_MAX_BODY * 2 + 4096)	/* JSON-escaped body and the rest */
 
 typedef struct cache_import_stats {

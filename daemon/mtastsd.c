@@ -445,7 +445,6 @@ int main(int argc, char **argv)
     venv.pc = d.pc;
     venv.st = d.st;
     venv.loop = d.loop;
-    venv.rf = d.rf;
     if ((d.verbs = verbs_new(&venv)) == NULL || tlsrpt_add_verbs(d.tr, d.verbs) < 0)
 	return fatal(&d, "out of memory");
     memset(&lim, 0, sizeof(lim));
@@ -459,6 +458,7 @@ int main(int argc, char **argv)
     if ((d.srv = server_new(d.loop, fd, &lim, verbs_handle, d.verbs)) == NULL)
 	return fatal(&d, "cannot serve the socket");
     verbs_set_server(d.verbs, d.srv);
+    verbs_set_refresh(d.verbs, d.rf);
     if ((d.watchdog_ms = notify_watchdog_ms()) > 0)
 	d.watchdog = evloop_timer(d.loop, d.watchdog_ms, on_watchdog, &d);
 

@@ -84,7 +84,8 @@
  *	(it is taken off the schedule) or discovery cannot start. done
  *	hears the outcome once, from the loop, with the record as it now
  *	is (valid during the call) and, on failure, the reason; or
- *	PC_REFRESH_GONE with rec NULL when the entry went away meanwhile.
+ *	PC_REFRESH_GONE with rec NULL when the entry went away meanwhile;
+ *	done may be NULL.
  *	pc_refresh_cancel_all() keeps done from being called for the
  *	refreshes running now; they still complete.
  */

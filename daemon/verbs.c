@@ -46,6 +46,7 @@ typedef struct verb_ext {
 struct verbs {
     verbs_env env;
     server *srv;
+    refresh *rf;			/* for the refresh counters in stats; may be NULL */
     int64_t started;
     uint64_t count[V_COUNT];
     uint64_t bad_requests;
@@ -116,6 +117,12 @@ void verbs_free(verbs *v)
     }
     buf_free(&v->scratch);
     free(v);
+}
+
+/* verbs_set_refresh - for the refresh counters in stats */
+void verbs_set_refresh(verbs *v, refresh *rf)
+{
+    v->rf = rf;
 }
 
 /* verbs_set_server - for the client counters in stats */
@@ -668,10 +675,10 @@ static srv_result do_stats(verbs *v, buf *out)
     P("clients_refused", c.refused);
     P("clients_idle_closed", c.idle_closed);
     P("lines_too_long", c.too_long);
-    if (v->env.rf) {
+    if (v->rf) {
 	refresh_stats r;
 
-	refresh_get_stats(v->env.rf, &r);
+	refresh_get_stats(v->rf, &r);
 	P("refresh_started", r.started);
 	P("refresh_same", r.same);
 	P("refresh_replaced", r.replaced);

@@ -9,6 +9,7 @@
  *	verbs *verbs_new(const verbs_env *env);
  *	void   verbs_free(verbs *v);
  *	void   verbs_set_server(verbs *v, server *srv);
+ *	void   verbs_set_refresh(verbs *v, refresh *rf);
  *	srv_result verbs_handle(void *v, srv_conn *c, const char *line,
  *	                        size_t len, buf *out);
  *	int    verbs_allowed_item(buf *out, const char *pattern);
@@ -75,12 +76,12 @@ typedef struct verbs_env {
     policy_cache *pc;
     store *st;
     evloop *loop;
-    refresh *rf;			/* for stats; may be NULL */
 } verbs_env;
 
 verbs *verbs_new(const verbs_env *env);
 void verbs_free(verbs *v);
 void verbs_set_server(verbs *v, server *srv);
+void verbs_set_refresh(verbs *v, refresh *rf);
 srv_result verbs_handle(void *v, srv_conn *c, const char *line, size_t len, buf *out);
 int verbs_allowed_item(buf *out, const char *pattern);
 int verbs_add(verbs *v, const char *name, int min_args, int max_args, int privileged,

@@ -162,7 +162,6 @@ static void setup(void)
     env.pc = pc;
     env.st = st;
     env.loop = loop;
-    env.rf = NULL;
     vb = verbs_new(&env);
     snprintf(sock_path, sizeof(sock_path), "%s/s", dir);
     if ((fd = server_bind(sock_path, 0600, (uid_t) -1, (gid_t) -1, &err)) < 0)

@@ -675,7 +675,7 @@ static void store_eviction_bounds_memory_entries(void)
     teardown();
 }
 
-/* the refresh primitive: an unconditional fetch; only a valid policy replaces */
+/* the refresh primitive (refresh.c): an unconditional fetch; only a valid policy replaces */
 static void refresh_fetches_and_only_valid_policy_replaces(void)
 {
     got g;
