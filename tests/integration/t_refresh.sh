@@ -51,8 +51,10 @@ while [ "$(now)" -lt "$end" ]; do
     sleep 0.5
 done
 expect_eq never_expired_across_four_lifetimes "$lost" 0
+# a refresh every 2 s gives 8 in 16 s; 5 leaves room for a loaded machine
+# (never_expired above is what RFC 8461 §5 asks)
 fetches=$(printf '%s\n' $seen | sort -u | wc -l)
-[ "$fetches" -ge 6 ] && pass refreshed_every_half_life \
+[ "$fetches" -ge 5 ] && pass refreshed_every_half_life \
     || fail refreshed_every_half_life "only $fetches distinct fetch times in 16 s (first $first)"
 [ "$(stat_of refresh_same)" -ge 5 ] && pass same_policy_counted_as_same \
     || fail same_policy_counted_as_same "refresh_same=$(stat_of refresh_same)"

@@ -61,7 +61,7 @@ static int start_sink(int fail_first)
 	      dir, n, (char *) NULL);
 	_exit(127);
     }
-    for (i = 0; i < 100; i++) {
+    for (i = 0; i < 600; i++) {		/* up to 30 s: python3 starts slowly on a loaded machine */
 	if ((fp = fopen(portfile, "r")) != NULL) {
 	    int ok = fscanf(fp, "%d", &sink_port) == 1;
 
