@@ -235,30 +235,30 @@ not_stored "exim-$K-10-domain-b-not-on-its-excluded-mx" other "$rb"
 # RFC 8461 §3.3 (id change -> fetch), §5.1
 # (the world is shared: first put change.example.test into a known state,
 # its policy mx1 and mx2 under a fresh id, and wait for the daemon to see it)
-oldid=o$(date +%s)$N
-printf 'version: STSv1\nmode: enforce\nmx: mx1.%s\nmx: mx2.%s\nmax_age: 86400\n' "$Z" "$Z" > "$EL_TOP/change.txt"
-"$WORLD_SET_POLICY" "$WORLD_RUNDIR" "change.$Z" "$EL_TOP/change.txt" "$oldid" >/dev/null 2>&1 ||
-    fail "exim-$K-8-world-change" "set-policy.sh failed"
-for _ in $(seq 100); do
-    el_ask "policy change.$Z" | grep -q " id=$oldid " && break
-    sleep 0.1
-done
+# serve_change ID MX... - change.example.test's policy (enforce, these MX)
+# under TXT id ID, and wait until the daemon has fetched it
+serve_change() {
+    local id=$1 mx; shift
+    { printf 'version: STSv1\nmode: enforce\n'
+      for mx; do printf 'mx: %s.%s\n' "$mx" "$Z"; done
+      printf 'max_age: 86400\n'; } > "$EL_TOP/change.txt"
+    "$WORLD_SET_POLICY" "$WORLD_RUNDIR" "change.$Z" "$EL_TOP/change.txt" "$id" >/dev/null 2>&1 ||
+        fail "exim-$K-8-world-change" "set-policy.sh failed"
+    for _ in $(seq 100); do
+        el_ask "policy change.$Z" | grep -q " id=$id " && return 0
+        sleep 0.1
+    done
+    fail "exim-$K-8-world-change" "the daemon did not fetch id $id in 10 s"
+}
+serve_change "o$(date +%s)$N" mx1 mx2
 rcpt change; el_send main "b8a$N" "$R"
 delivered "exim-$K-8-old-policy-first" main "$R" mx1 yes
-newid=e$(date +%s)$N
-printf 'version: STSv1\nmode: enforce\nmx: mx2.%s\nmax_age: 86400\n' "$Z" > "$EL_TOP/change.txt"
-"$WORLD_SET_POLICY" "$WORLD_RUNDIR" "change.$Z" "$EL_TOP/change.txt" "$newid" >/dev/null 2>&1 ||
-    fail "exim-$K-8-world-change" "set-policy.sh failed"
-for _ in $(seq 100); do
-    el_ask "policy change.$Z" | grep -q " id=$newid " && break
-    sleep 0.1
-done
+serve_change "e$(date +%s)$N" mx2
 rcpt change; el_send main "b8b$N" "$R"
 delivered "exim-$K-8-new-policy-next-delivery" main "$R" mx2 yes
 not_stored "exim-$K-8-old-mx-dropped" mx1 "$R"
 # the world's original policy and id back, for the next test
-printf 'version: STSv1\nmode: enforce\nmx: mx1.%s\nmx: mx2.%s\nmax_age: 86400\n' "$Z" "$Z" > "$EL_TOP/change.txt"
-"$WORLD_SET_POLICY" "$WORLD_RUNDIR" "change.$Z" "$EL_TOP/change.txt" change1 >/dev/null 2>&1
+serve_change change1 mx1 mx2
 
 # 9. smart host: the smart host's domain is the policy domain (RFC 8461 §3.4)
 el_exim sh "$K" "DC_SMARTHOST=mx1.$Z" "MTASTS_SMARTHOST_DOMAIN=enforce.$Z" ||
