@@ -18,8 +18,22 @@ ask_until() {
     fail "$n" "last answer '$out' does not match /$re/"
 }
 
+# Row 3's DNS failures: two zones below the world's, each served by a stub in
+# the world's namespace that answers SERVFAIL or nothing (dnsstub.py).
+STUBS=()
+stop_stubs() { [ ${#STUBS[@]} -eq 0 ] || kill "${STUBS[@]}" 2>/dev/null; daemon_cleanup; }
+trap stop_stubs EXIT
+cp "$WORLD_UNBOUND_CONF" "$D_DIR/unbound.conf"
+for s in "dnsfail 127.0.1.77 servfail" "dnshang 127.0.1.78 silent"; do
+    set -- $s
+    printf 'stub-zone:\n    name: "%s.%s."\n    stub-addr: %s@53\n' "$1" "$Z" "$2" >> "$D_DIR/unbound.conf"
+    "$WORLD_EXEC_SH" /usr/bin/python3 tests/integration/dnsstub.py "$2" "$3" &
+    STUBS+=($!)
+done
+echo "unbound_config = $D_DIR/unbound.conf" >> "$WORLD_MTASTSD_CONF"
+
 # --- a daemon with the default first-contact window (10 minutes) -------------
-daemon_start -n answer_deadline=2s txt_recheck_interval=1h || { fail daemon_starts "see log"; exit 1; }
+daemon_start -n answer_deadline=2s fetch_timeout=3s txt_recheck_interval=1h || { fail daemon_starts "see log"; exit 1; }
 pass daemon_starts
 
 # Row 7: a valid policy is the answer (mode none answers none).
@@ -48,12 +62,24 @@ expect_eq row2_nxdomain_none "$(ask "policy nosuchdomain.$Z")" "none reason=no-r
 # Row 3: DNSSEC-bogus -> tempfail inside the window (a failure, not "no record").
 expect_eq row3_bogus_tempfail_in_window "$(ask "policy bogus.$Z")" "tempfail reason=dnssec-bogus"
 check row3_bogus_logged_loudly grep -q "warning: bogus.$Z: MTA-STS TXT lookup failed (dnssec-bogus)" "$D_LOG"
+# ... and so are SERVFAIL and a DNS server that never answers (dns_timeout 3 s)
+expect_eq row3_servfail_tempfail_in_window "$(ask "policy dnsfail.$Z")" "tempfail reason=dns-servfail"
+check row3_servfail_logged_loudly grep -q "warning: dnsfail.$Z: MTA-STS TXT lookup failed (dns-servfail)" "$D_LOG"
+# (dns_timeout 3 s is after the answer deadline: first the deadline)
+expect_eq row3_dns_hang_deadline_first "$(ask "policy dnshang.$Z")" "tempfail reason=answer-deadline"
+ask_until row3_dns_timeout_tempfail_in_window "^tempfail reason=dns-timeout$" "policy dnshang.$Z"
+check row3_dns_timeout_logged_loudly grep -q "warning: dnshang.$Z: MTA-STS TXT lookup failed (dns-timeout)" "$D_LOG"
 
 # Row 4: fetch still running at the answer deadline -> tempfail in the window.
 expect_eq row4_deadline_tempfail_in_window "$(ask "policy https-noheaders.$Z")" "tempfail reason=answer-deadline"
 
 # Row 5: connect error -> tempfail in the window.
 expect_match row5_connect_error_tempfail_in_window "$(ask "policy https-refused.$Z")" "^tempfail reason=fetch-unreachable"
+# ... and a fetch that times out (the body trickles; fetch_timeout 3 s is
+# after the answer deadline: first the deadline, then the timeout)
+expect_eq row5_slow_fetch_deadline_first "$(ask "policy https-slow.$Z")" "tempfail reason=answer-deadline"
+ask_until row5_fetch_timeout_tempfail_in_window "^tempfail reason=fetch-unreachable" "policy https-slow.$Z"
+check row5_fetch_timeout_logged grep -q "https-slow.$Z: policy host unreachable .*within 3 s (fetch_timeout)" "$D_LOG"
 
 # Row 6: definitive failures -> none, counted for TLS-RPT.
 ff0=$(stat_of fetch_failures)
@@ -84,10 +110,15 @@ expect_eq allowed_no_policy_none "$(ask "allowed notxt.$Z")" "none reason=no-rec
 daemon_stop
 
 # --- first_contact_window = 0: temporary failures answer none -------------------
-daemon_start -n answer_deadline=2s first_contact_window=0 state_dir=$D_DIR/state-nowindow || { fail daemon_starts_no_window "see log"; exit 1; }
+daemon_start -n answer_deadline=2s fetch_timeout=3s first_contact_window=0 state_dir=$D_DIR/state-nowindow || { fail daemon_starts_no_window "see log"; exit 1; }
 expect_eq row3_bogus_none_without_window "$(ask "policy bogus.$Z")" "none reason=dnssec-bogus"
+expect_eq row3_servfail_none_without_window "$(ask "policy dnsfail.$Z")" "none reason=dns-servfail"
+expect_eq row3_dns_hang_deadline_none_without_window "$(ask "policy dnshang.$Z")" "none reason=answer-deadline"
+ask_until row3_dns_timeout_none_without_window "^none reason=dns-timeout$" "policy dnshang.$Z"
 expect_eq row4_deadline_none_without_window "$(ask "policy https-noheaders.$Z")" "none reason=answer-deadline"
 expect_match row5_connect_error_none_without_window "$(ask "policy https-refused.$Z")" "^none reason=fetch-unreachable"
+expect_eq row5_slow_fetch_deadline_none_without_window "$(ask "policy https-slow.$Z")" "none reason=answer-deadline"
+ask_until row5_fetch_timeout_none_without_window "^none reason=fetch-unreachable" "policy https-slow.$Z"
 daemon_stop
 
 # --- behind a cached policy: the TXT id is re-checked; only a new valid policy replaces it
@@ -95,7 +126,7 @@ orig=$(mktemp); bad=$(mktemp); new=$(mktemp)
 cp "$WORLD_WWW/change.$Z.txt" "$orig" || fail change_policy_saved "no $WORLD_WWW/change.$Z.txt"
 printf 'version: STSv1\nmode: enforce\nmx: mx1.%s\n' "$Z" > "$bad"		# no max_age: invalid
 printf 'version: STSv1\nmode: testing\nmx: mx1.%s\nmax_age: 3600\n' "$Z" > "$new"
-restore_change() { "$WORLD_SET_POLICY" "$WORLD_RUNDIR" "change.$Z" "$orig" change1 >/dev/null 2>&1; rm -f "$orig" "$bad" "$new"; daemon_cleanup; }
+restore_change() { "$WORLD_SET_POLICY" "$WORLD_RUNDIR" "change.$Z" "$orig" change1 >/dev/null 2>&1; rm -f "$orig" "$bad" "$new"; stop_stubs; }
 trap restore_change EXIT
 daemon_start -n answer_deadline=2s txt_recheck_interval=1s state_dir=$D_DIR/state-recheck || { fail daemon_starts_recheck "see log"; exit 1; }
 expect_match recheck_first_policy "$(ask "policy change.$Z")" "^ok mode=enforce id=change1 "
