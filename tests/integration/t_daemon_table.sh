@@ -121,6 +121,15 @@ expect_eq row5_slow_fetch_deadline_none_without_window "$(ask "policy https-slow
 ask_until row5_fetch_timeout_none_without_window "^none reason=fetch-unreachable" "policy https-slow.$Z"
 daemon_stop
 
+# --- a short window runs out: tempfail inside it, none after it ----------------
+daemon_start -n answer_deadline=2s first_contact_window=3s state_dir=$D_DIR/state-shortwindow || { fail daemon_starts_short_window "see log"; exit 1; }
+expect_match window_tempfail_before_it_ends "$(ask "policy https-refused.$Z")" "^tempfail reason=fetch-unreachable"
+expect_eq window_bogus_tempfail_before_it_ends "$(ask "policy bogus.$Z")" "tempfail reason=dnssec-bogus"
+sleep 3.5
+expect_match window_none_after_it_ends "$(ask "policy https-refused.$Z")" "^none reason=fetch-unreachable"
+expect_eq window_bogus_none_after_it_ends "$(ask "policy bogus.$Z")" "none reason=dnssec-bogus"
+daemon_stop
+
 # --- behind a cached policy: the TXT id is re-checked; only a new valid policy replaces it
 orig=$(mktemp); bad=$(mktemp); new=$(mktemp)
 cp "$WORLD_WWW/change.$Z.txt" "$orig" || fail change_policy_saved "no $WORLD_WWW/change.$Z.txt"
