@@ -32,4 +32,12 @@ for abi in 4.95 5.0; do
             'unknown Exim lookup ABI: build with EXIM_ABI=4\.96, 4\.97, 4\.98 or 4\.99'
     fi
 done
+# what the module takes from Exim: only functions and variables Exim exports
+# to local_scan modules (local_scan.h), so it loads into any Exim that
+# exports those; everything else comes from libc (versioned symbols)
+LOCAL_SCAN_USED="debug_printf debug_selector log_write store_get_3"
+from_exim=$(nm -D --undefined-only "$tmp/4.96/mtasts_lookup.so" | awk '{ print $2 }' |
+    grep -v -e '@' -e '^_ITM_' -e '^__gmon_start__$' | sort | tr '\n' ' ')
+expect_eq module-needs-only-local-scan-symbols "$from_exim" "$LOCAL_SCAN_USED "
+# (t_exim_local_scan.sh checks this list against the built Exim's local_scan.h)
 [ "$TESTS_FAILED" -eq 0 ]
