@@ -38,6 +38,7 @@
 #include "cache_import.h"
 #include "cli.h"
 #include "config.h"
+#include "state_owner.h"
 #include "store.h"
 
 /* usage - the synopsis */
@@ -69,16 +70,12 @@ static int daemon_answers(const char *path)
 static void give_to_user(const mtasts_config *cfg)
 {
     struct passwd *pw;
-    char path[4096];
+    mt_err err;
 
     if (getuid() != 0 || cfg->user == NULL || (pw = getpwnam(cfg->user)) == NULL)
 	return;
-    snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, STORE_FILE);
-    if (chown(path, pw->pw_uid, pw->pw_gid) < 0)
-	fprintf(stderr, "mtasts: chown %s: %s\n", path, strerror(errno));
-    snprintf(path, sizeof(path), "%s/%s-lock", cfg->state_dir, STORE_FILE);
-    (void) !chown(path, pw->pw_uid, pw->pw_gid);
-    (void) !chown(cfg->state_dir, pw->pw_uid, pw->pw_gid);
+    if (state_give_to(cfg->state_dir, pw->pw_uid, pw->pw_gid, &err) < 0)
+	fprintf(stderr, "mtasts: %s\n", err.msg);
 }
 
 /* cli_cache_import - mtasts cache import */

@@ -46,6 +46,7 @@
 #include "prefetch.h"
 #include "refresh.h"
 #include "server.h"
+#include "state_owner.h"
 #include "store.h"
 #include "tlsrpt.h"
 #include "verbs.h"
@@ -396,8 +397,8 @@ int main(int argc, char **argv)
 	return fatal(&d, err.msg);
     d.bound = 1;
     if (pw && getuid() == 0) {
-	if (mkdir(d.cfg.state_dir, 0750) == 0 || errno == EEXIST)
-	    (void) !chown(d.cfg.state_dir, pw->pw_uid, pw->pw_gid);
+	if (state_give_to(d.cfg.state_dir, pw->pw_uid, pw->pw_gid, &err) < 0)
+	    return fatal(&d, err.msg);
 	if (d.cfg.pid_file) {
 	    mkdir_parent(d.cfg.pid_file, pw->pw_uid, pw->pw_gid);
 	}
