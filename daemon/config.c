@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "mt_err.h"
+#include "proto.h"
 
 #include "config.h"
 #include "log.h"
@@ -49,14 +50,22 @@ typedef struct ckey {
     const char *dflt;		/* NULL: no default (unset) */
     uint64_t max;		/* for numbers: upper bound (0 = none) */
     const char *min;		/* for durations: lower bound (NULL = none) */
+    uint64_t nmin;		/* for whole numbers: lower bound */
+    const char *nmin_why;	/* ... and why, for the error */
 } ckey;
 
-#define K(name, type, dflt, max) {#name, type, offsetof(mtasts_config, name), dflt, max, NULL}
+#define STR(x) #x
+#define XSTR(x) STR(x)		/* a numeric constant as a default's text */
+
+#define K(name, type, dflt, max) {#name, type, offsetof(mtasts_config, name), dflt, max, NULL, 0, NULL}
 /* durations: the key is "name", the field name_ms */
-#define KMS(name, dflt) {#name, C_DURATION, offsetof(mtasts_config, name##_ms), dflt, 0, NULL}
+#define KMS(name, dflt) {#name, C_DURATION, offsetof(mtasts_config, name##_ms), dflt, 0, NULL, 0, NULL}
 /* durations with a floor: 0 or a tiny value would switch the limit off */
 #define KMSMIN(name, dflt, min) \
-    {#name, C_DURATION, offsetof(mtasts_config, name##_ms), dflt, 0, min}
+    {#name, C_DURATION, offsetof(mtasts_config, name##_ms), dflt, 0, min, 0, NULL}
+/* whole numbers with a floor below which the daemon cannot work */
+#define KNUM(name, type, dflt, nmin, max, why) \
+    {#name, type, offsetof(mtasts_config, name), dflt, max, NULL, nmin, why}
 
 static const ckey keys[] = {
     K(unbound_config, C_STR, NULL, 0),
@@ -79,7 +88,8 @@ static const ckey keys[] = {
     K(user, C_STR, NULL, 0),
     K(pid_file, C_STR, NULL, 0),
     K(max_clients, C_INT, "1024", 1000000),
-    K(max_request_size, C_INT, "1024", 1024),
+    KNUM(max_request_size, C_INT, XSTR(PROTO_LINE_MAX), PROTO_REQUEST_MIN, PROTO_LINE_MAX,
+	 "the longest query: a verb, then a domain and a host of 253 octets in base64"),
     KMS(client_idle_timeout, "60s"),
     K(log_debug, C_BOOL, "no", 0),
     KMS(answer_deadline, "5s"),
@@ -212,8 +222,12 @@ static int set_value(mtasts_config *cfg, const ckey *k, const char *v, char *why
     case C_INT:
     case C_UINT:
 	if (parse_number(v, NULL, NULL, &n) < 0 || n > INT_MAX || (k->max && n > k->max))
-	    return snprintf(why, whysz, "'%s' is not a whole number from 0 to %llu", v,
+	    return snprintf(why, whysz, "'%s' is not a whole number from %llu to %llu", v,
+			    (unsigned long long) k->nmin,
 			    (unsigned long long) (k->max ? k->max : INT_MAX)), -1;
+	if (n < k->nmin)
+	    return snprintf(why, whysz, "'%s' is below the minimum of %llu (%s)", v,
+			    (unsigned long long) k->nmin, k->nmin_why), -1;
 	if (k->type == C_INT)
 	    *(int *) f = (int) n;
 	else

@@ -4,6 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "proto.h"
+
 #include "config.h"
 #include "t.h"
 
@@ -170,6 +173,61 @@ static void test_variable_allows_values_below_minimum(void)
     config_free(&c);
 }
 
+/* the longest query Exim sends: "mx", a domain and a host of 253 octets, as b64: */
+static void longest_query_fits_the_minimum_request_size(void)
+{
+    buf line = {0};
+    proto_req r;
+    mt_err e;
+    int i, arg;
+
+    buf_puts(&line, "mx");
+    for (arg = 0; arg < 2; arg++) {
+	buf_puts(&line, " b64:");
+	for (i = 0; i < 84; i++)
+	    buf_puts(&line, "YWFh");	/* "aaa" */
+	buf_puts(&line, "YQ==");		/* "a": 253 octets */
+    }
+    T_ASSERT(line.len <= PROTO_REQUEST_MIN);
+    T_EQ_INT(proto_req_parse(line.data, line.len, &r, &e), 0);
+    T_EQ_INT(r.argl[0], DOMAIN_MAX);
+    T_EQ_INT(r.argl[1], DOMAIN_MAX);
+    T_EQ_INT(PROTO_REQUEST_MIN, 721);	/* as mtastsd.conf(5) says */
+    buf_free(&line);
+}
+
+/* mtastsd.conf(5): max_request_size below the longest query would refuse
+ * every mx question (and 0 every request): a configuration error */
+static void max_request_size_below_the_longest_query_is_refused(void)
+{
+    mtasts_config c;
+    mt_err e;
+    char v[32];
+
+    config_defaults(&c);
+    T_EQ_INT(c.max_request_size, PROTO_LINE_MAX);
+    T_EQ_INT(config_set(&c, "max_request_size", "0", &e), -1);
+    T_ASSERT(strstr(e.msg, "max_request_size") != NULL);
+    T_ASSERT(strstr(e.msg, "below the minimum of 721") != NULL);
+    T_ASSERT(strstr(e.msg, "longest query") != NULL);
+    snprintf(v, sizeof(v), "%d", PROTO_REQUEST_MIN - 1);
+    T_EQ_INT(config_set(&c, "max_request_size", v, &e), -1);
+    T_EQ_INT(c.max_request_size, PROTO_LINE_MAX);	/* unchanged */
+    snprintf(v, sizeof(v), "%d", PROTO_LINE_MAX + 1);
+    T_EQ_INT(config_set(&c, "max_request_size", v, &e), -1);
+    T_ASSERT(strstr(e.msg, "from 721 to 1024") != NULL);
+    snprintf(v, sizeof(v), "%d", PROTO_REQUEST_MIN);
+    T_EQ_INT(config_set(&c, "max_request_size", v, &e), 0);
+    T_EQ_INT(c.max_request_size, PROTO_REQUEST_MIN);
+    setenv(CONFIG_TEST_ENV, "1", 1);	/* not a lifetime: no test exception */
+    T_EQ_INT(config_set(&c, "max_request_size", "10", &e), -1);
+    unsetenv(CONFIG_TEST_ENV);
+    T_EQ_INT(config_load(&c, write_conf("max_request_size = 10\n"), &e), -1);
+    unlink(path);
+    T_ASSERT(strstr(e.msg, "line 1") != NULL);
+    config_free(&c);
+}
+
 int main(void)
 {
     T_RUN(defaults_are_the_documented_ones);
@@ -181,5 +239,7 @@ int main(void)
     T_RUN(fetch_backoff_below_five_minutes_is_refused);
     T_RUN(zero_timeouts_are_refused);
     T_RUN(test_variable_allows_values_below_minimum);
+    T_RUN(longest_query_fits_the_minimum_request_size);
+    T_RUN(max_request_size_below_the_longest_query_is_refused);
     return t_done();
 }
