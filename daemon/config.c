@@ -12,6 +12,10 @@
  *	                mt_err *err);
  *	void config_free(mtasts_config *cfg);
  *	void config_dump(const mtasts_config *cfg, FILE *fp);
+ *	void config_diff(const mtasts_config *a, const mtasts_config *b,
+ *	                 void (*fn)(const char *key, void *arg), void *arg);
+ *	int  config_copy_key(mtasts_config *dst, const mtasts_config *src,
+ *	                     const char *key);
  * DESCRIPTION
  *	See config.h. One table names every key with its type, field and
  *	default; parsing, defaults and dumping all walk that table, so a key
@@ -424,4 +428,73 @@ void config_dump(const mtasts_config *cfg, FILE *fp)
 	    break;
 	}
     }
+}
+
+/* scalar_size - the size of a key's field, 0 for strings and lists */
+static size_t scalar_size(ctype t)
+{
+    switch (t) {
+    case C_BOOL:
+    case C_INT:
+	return sizeof(int);
+    case C_UINT:
+    case C_MODE:
+	return sizeof(unsigned);
+    case C_DURATION:
+    case C_SIZE:
+	return sizeof(uint64_t);
+    default:
+	return 0;
+    }
+}
+
+/* same_str - two optional strings are equal */
+static int same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* same_value - key k has the same value in a and b */
+static int same_value(const mtasts_config *a, const mtasts_config *b, const ckey *k)
+{
+    const char *fa = (const char *) a + k->off, *fb = (const char *) b + k->off;
+    const config_list *la = (const void *) fa, *lb = (const void *) fb;
+    size_t i;
+
+    switch (k->type) {
+    case C_STR:
+	return same_str(*(char *const *) (const void *) fa, *(char *const *) (const void *) fb);
+    case C_LIST:
+	if (la->n != lb->n)
+	    return 0;
+	for (i = 0; i < la->n; i++)
+	    if (!same_str(la->v[i], lb->v[i]))
+		return 0;
+	return 1;
+    default:
+	return memcmp(fa, fb, scalar_size(k->type)) == 0;
+    }
+}
+
+/* config_diff - name every key whose value differs between a and b */
+void config_diff(const mtasts_config *a, const mtasts_config *b,
+		 void (*fn)(const char *key, void *arg), void *arg)
+{
+    size_t i;
+
+    for (i = 0; i < NKEYS; i++)
+	if (!same_value(a, b, &keys[i]))
+	    fn(keys[i].name, arg);
+}
+
+/* config_copy_key - one number, boolean or duration of src into dst */
+int config_copy_key(mtasts_config *dst, const mtasts_config *src, const char *key)
+{
+    const ckey *k = find_key(key);
+    size_t n;
+
+    if (k == NULL || (n = scalar_size(k->type)) == 0)
+	return -1;
+    memcpy(field(dst, k), (const char *) src + k->off, n);
+    return 0;
 }

@@ -228,6 +228,61 @@ static void max_request_size_below_the_longest_query_is_refused(void)
     config_free(&c);
 }
 
+/* diff_collect - config_diff's callback: "key " per changed key */
+static void diff_collect(const char *key, void *arg)
+{
+    buf_printf(arg, "%s ", key);
+}
+
+/* SIGHUP (mtastsd(8)): every changed key is found, strings and lists by content */
+static void diff_names_every_changed_key(void)
+{
+    mtasts_config a, b;
+    mt_err e;
+    buf got = {0};
+
+    config_defaults(&a);
+    config_defaults(&b);
+    config_diff(&a, &b, diff_collect, &got);
+    T_EQ_STR(buf_str(&got), "");
+    T_EQ_INT(config_set(&a, "socket", "/tmp/same.sock", &e), 0);
+    T_EQ_INT(config_set(&b, "socket", "/tmp/same.sock", &e), 0);	/* other pointers, same text */
+    T_EQ_INT(config_set(&b, "socket_group", "mail", &e), 0);	/* NULL -> set */
+    T_EQ_INT(config_set(&b, "user", "nobody", &e), 0);
+    T_EQ_INT(config_set(&b, "max_request_size", "800", &e), 0);
+    T_EQ_INT(config_set(&b, "client_idle_timeout", "2m", &e), 0);
+    T_EQ_INT(config_set(&b, "store_max_size", "2G", &e), 0);
+    T_EQ_INT(config_set(&b, "connect_to", "a:443:127.0.0.1:443", &e), 0);
+    T_EQ_INT(config_set(&b, "log_debug", "yes", &e), 0);
+    config_diff(&a, &b, diff_collect, &got);
+    T_EQ_STR(buf_str(&got), "connect_to socket_group user max_request_size client_idle_timeout "
+	     "log_debug store_max_size ");
+    buf_free(&got);
+    config_free(&a);
+    config_free(&b);
+}
+
+static void copy_key_takes_numbers_not_strings(void)
+{
+    mtasts_config a, b;
+    mt_err e;
+
+    config_defaults(&a);
+    config_defaults(&b);
+    T_EQ_INT(config_set(&b, "answer_deadline", "9s", &e), 0);
+    T_EQ_INT(config_set(&b, "log_debug", "yes", &e), 0);
+    T_EQ_INT(config_set(&b, "user", "nobody", &e), 0);
+    T_EQ_INT(config_copy_key(&a, &b, "answer_deadline"), 0);
+    T_EQ_INT(config_copy_key(&a, &b, "log_debug"), 0);
+    T_EQ_INT(a.answer_deadline_ms, 9000);
+    T_EQ_INT(a.log_debug, 1);
+    T_EQ_INT(config_copy_key(&a, &b, "user"), -1);
+    T_ASSERT(a.user == NULL);
+    T_EQ_INT(config_copy_key(&a, &b, "no_such_key"), -1);
+    config_free(&a);
+    config_free(&b);
+}
+
 int main(void)
 {
     T_RUN(defaults_are_the_documented_ones);
@@ -241,5 +296,7 @@ int main(void)
     T_RUN(test_variable_allows_values_below_minimum);
     T_RUN(longest_query_fits_the_minimum_request_size);
     T_RUN(max_request_size_below_the_longest_query_is_refused);
+    T_RUN(diff_names_every_changed_key);
+    T_RUN(copy_key_takes_numbers_not_strings);
     return t_done();
 }
