@@ -55,10 +55,8 @@ int cli_stats(int argc, char **argv)
 	if (text.len)
 	    fwrite(text.data, 1, text.len, stdout);
 	buf_free(&text);
-    } else if (o.json) {
-	cli_ask_print_json(cli_ask_json(buf_str(&ans)));
     } else {
-	cli_ask_print(stdout, buf_str(&ans));
+	cli_ask_show(&o, buf_str(&ans));
     }
     rc = cli_ask_exit(buf_str(&ans));
     client_close(c);
