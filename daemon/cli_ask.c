@@ -55,6 +55,11 @@ int cli_ask_options(int argc, char **argv, cli_ask_opts *o, void (*usage)(FILE *
 	    o->mx = argv[++i];
 	} else if (!strcmp(a, "--timeout") && i + 1 < argc) {
 	    o->timeout_ms = atoi(argv[++i]) * 1000;
+	} else if (!strcmp(a, "-s") || !strcmp(a, "--socket") || !strcmp(a, "-c")
+		   || !strcmp(a, "--config") || !strcmp(a, "--mx") || !strcmp(a, "--timeout")) {
+	    fprintf(stderr, "mtasts %s: option %s needs a value\n", argv[0], a);	/* the last word */
+	    usage(stderr);
+	    return 2;
 	} else if (a[0] == '-' && a[1] != 0) {
 	    fprintf(stderr, "mtasts %s: unknown option %s\n", argv[0], a);
 	    usage(stderr);
@@ -248,6 +253,15 @@ void cli_ask_print(FILE *fp, const char *line)
 	}
     }
     buf_free(&store);
+}
+
+/* cli_ask_show - JSON on stdout, or for a person: errors on stderr */
+void cli_ask_show(const cli_ask_opts *o, const char *line)
+{
+    if (o->json)
+	cli_ask_print_json(cli_ask_json(line));
+    else
+	cli_ask_print(strncmp(line, "error", 5) == 0 ? stderr : stdout, line);
 }
 
 /* cli_ask_exit - 0 for ok and none, 1 otherwise */

@@ -13,6 +13,8 @@
  *	json_t *cli_ask_json(const char *line);
  *	void cli_ask_print_json(json_t *o);
  *	void cli_ask_print(FILE *fp, const char *line);
+void cli_ask_show(const cli_ask_opts *o, const char *line);
+ *	void cli_ask_show(const cli_ask_opts *o, const char *line);
  *	void cli_ask_safe(FILE *fp, const char *s);
  *	int  cli_ask_exit(const char *line);
  * DESCRIPTION
@@ -36,6 +38,9 @@
  *	"key: value" per line, with bytes outside printable ASCII shown as
  *	'?' (cli_ask_safe() prints one string so). cli_ask_exit() is the exit
  *	status for an answer: 0 for ok and none, 1 for tempfail and error.
+ *	cli_ask_show() prints an answer as the verbs do: one JSON object on
+ *	stdout with --json (whatever the status), else for a person, on
+ *	stderr when it is an error answer, on stdout otherwise.
  */
 #ifndef CLI_ASK_H
 #define CLI_ASK_H
@@ -76,6 +81,7 @@ const char *cli_ask_word(const cli_word *w, int n, const char *key);
 json_t *cli_ask_json(const char *line);
 void cli_ask_print_json(json_t *o);
 void cli_ask_print(FILE *fp, const char *line);
+void cli_ask_show(const cli_ask_opts *o, const char *line);
 int cli_ask_exit(const char *line);
 void cli_ask_safe(FILE *fp, const char *s);
 

@@ -154,12 +154,10 @@ int cli_cache(int argc, char **argv)
     if (cli_ask_request(c, req.data, &ans) < 0) {
 	rc = 1;
     } else {
-	if (o.json)
-	    cli_ask_print_json(cli_ask_json(buf_str(&ans)));
-	else if (strcmp(sub, "flush") == 0 && strncmp(buf_str(&ans), "ok", 2) == 0)
+	if (!o.json && strcmp(sub, "flush") == 0 && strncmp(buf_str(&ans), "ok", 2) == 0)
 	    printf("flushed %s\n", o.args[1]);
 	else
-	    cli_ask_print(strncmp(buf_str(&ans), "error", 5) ? stdout : stderr, buf_str(&ans));
+	    cli_ask_show(&o, buf_str(&ans));
 	rc = strncmp(buf_str(&ans), "ok", 2) == 0 ? 0 : 1;
     }
     client_close(c);

@@ -9,7 +9,8 @@
  * DESCRIPTION
  *	Sends "policy DOMAIN" (or "mx DOMAIN HOST" with --mx) to the daemon
  *	and prints the answer: the status word, then each key and value on
- *	its own line, or with --json one JSON object. The daemon may fetch
+ *	its own line (on stderr for an error answer), or with --json one
+ *	JSON object. The daemon may fetch
  *	the policy first (up to its answer_deadline). Exit 0 for ok and
  *	none, 1 for tempfail, error or when the daemon cannot be reached,
  *	2 for usage errors.
@@ -54,10 +55,7 @@ int cli_query(int argc, char **argv)
     if (cli_ask_request(c, req.data, &ans) < 0) {
 	rc = 1;
     } else {
-	if (o.json)
-	    cli_ask_print_json(cli_ask_json(buf_str(&ans)));
-	else
-	    cli_ask_print(stdout, buf_str(&ans));
+	cli_ask_show(&o, buf_str(&ans));
 	rc = cli_ask_exit(buf_str(&ans));
     }
     client_close(c);

@@ -12,6 +12,10 @@
  *	                mt_err *err);
  *	void config_free(mtasts_config *cfg);
  *	void config_dump(const mtasts_config *cfg, FILE *fp);
+ *	void config_diff(const mtasts_config *a, const mtasts_config *b,
+ *	                 void (*fn)(const char *key, void *arg), void *arg);
+ *	int  config_copy_key(mtasts_config *dst, const mtasts_config *src,
+ *	                     const char *key);
  * DESCRIPTION
  *	See config.h. One table names every key with its type, field and
  *	default; parsing, defaults and dumping all walk that table, so a key
@@ -27,6 +31,7 @@
 #include <string.h>
 
 #include "mt_err.h"
+#include "proto.h"
 
 #include "config.h"
 #include "log.h"
@@ -49,14 +54,22 @@ typedef struct ckey {
     const char *dflt;		/* NULL: no default (unset) */
     uint64_t max;		/* for numbers: upper bound (0 = none) */
     const char *min;		/* for durations: lower bound (NULL = none) */
+    uint64_t nmin;		/* for whole numbers: lower bound */
+    const char *nmin_why;	/* ... and why, for the error */
 } ckey;
 
-#define K(name, type, dflt, max) {#name, type, offsetof(mtasts_config, name), dflt, max, NULL}
+#define STR(x) #x
+#define XSTR(x) STR(x)		/* a numeric constant as a default's text */
+
+#define K(name, type, dflt, max) {#name, type, offsetof(mtasts_config, name), dflt, max, NULL, 0, NULL}
 /* durations: the key is "name", the field name_ms */
-#define KMS(name, dflt) {#name, C_DURATION, offsetof(mtasts_config, name##_ms), dflt, 0, NULL}
+#define KMS(name, dflt) {#name, C_DURATION, offsetof(mtasts_config, name##_ms), dflt, 0, NULL, 0, NULL}
 /* durations with a floor: 0 or a tiny value would switch the limit off */
 #define KMSMIN(name, dflt, min) \
-    {#name, C_DURATION, offsetof(mtasts_config, name##_ms), dflt, 0, min}
+    {#name, C_DURATION, offsetof(mtasts_config, name##_ms), dflt, 0, min, 0, NULL}
+/* whole numbers with a floor below which the daemon cannot work */
+#define KNUM(name, type, dflt, nmin, max, why) \
+    {#name, type, offsetof(mtasts_config, name), dflt, max, NULL, nmin, why}
 
 static const ckey keys[] = {
     K(unbound_config, C_STR, NULL, 0),
@@ -79,7 +92,8 @@ static const ckey keys[] = {
     K(user, C_STR, NULL, 0),
     K(pid_file, C_STR, NULL, 0),
     K(max_clients, C_INT, "1024", 1000000),
-    K(max_request_size, C_INT, "1024", 1024),
+    KNUM(max_request_size, C_INT, XSTR(PROTO_LINE_MAX), PROTO_REQUEST_MIN, PROTO_LINE_MAX,
+	 "the longest query: a verb, then a domain and a host of 253 octets in base64"),
     KMS(client_idle_timeout, "60s"),
     K(log_debug, C_BOOL, "no", 0),
     KMS(answer_deadline, "5s"),
@@ -212,8 +226,12 @@ static int set_value(mtasts_config *cfg, const ckey *k, const char *v, char *why
     case C_INT:
     case C_UINT:
 	if (parse_number(v, NULL, NULL, &n) < 0 || n > INT_MAX || (k->max && n > k->max))
-	    return snprintf(why, whysz, "'%s' is not a whole number from 0 to %llu", v,
+	    return snprintf(why, whysz, "'%s' is not a whole number from %llu to %llu", v,
+			    (unsigned long long) k->nmin,
 			    (unsigned long long) (k->max ? k->max : INT_MAX)), -1;
+	if (n < k->nmin)
+	    return snprintf(why, whysz, "'%s' is below the minimum of %llu (%s)", v,
+			    (unsigned long long) k->nmin, k->nmin_why), -1;
 	if (k->type == C_INT)
 	    *(int *) f = (int) n;
 	else
@@ -410,4 +428,73 @@ void config_dump(const mtasts_config *cfg, FILE *fp)
 	    break;
 	}
     }
+}
+
+/* scalar_size - the size of a key's field, 0 for strings and lists */
+static size_t scalar_size(ctype t)
+{
+    switch (t) {
+    case C_BOOL:
+    case C_INT:
+	return sizeof(int);
+    case C_UINT:
+    case C_MODE:
+	return sizeof(unsigned);
+    case C_DURATION:
+    case C_SIZE:
+	return sizeof(uint64_t);
+    default:
+	return 0;
+    }
+}
+
+/* same_str - two optional strings are equal */
+static int same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* same_value - key k has the same value in a and b */
+static int same_value(const mtasts_config *a, const mtasts_config *b, const ckey *k)
+{
+    const char *fa = (const char *) a + k->off, *fb = (const char *) b + k->off;
+    const config_list *la = (const void *) fa, *lb = (const void *) fb;
+    size_t i;
+
+    switch (k->type) {
+    case C_STR:
+	return same_str(*(char *const *) (const void *) fa, *(char *const *) (const void *) fb);
+    case C_LIST:
+	if (la->n != lb->n)
+	    return 0;
+	for (i = 0; i < la->n; i++)
+	    if (!same_str(la->v[i], lb->v[i]))
+		return 0;
+	return 1;
+    default:
+	return memcmp(fa, fb, scalar_size(k->type)) == 0;
+    }
+}
+
+/* config_diff - name every key whose value differs between a and b */
+void config_diff(const mtasts_config *a, const mtasts_config *b,
+		 void (*fn)(const char *key, void *arg), void *arg)
+{
+    size_t i;
+
+    for (i = 0; i < NKEYS; i++)
+	if (!same_value(a, b, &keys[i]))
+	    fn(keys[i].name, arg);
+}
+
+/* config_copy_key - one number, boolean or duration of src into dst */
+int config_copy_key(mtasts_config *dst, const mtasts_config *src, const char *key)
+{
+    const ckey *k = find_key(key);
+    size_t n;
+
+    if (k == NULL || (n = scalar_size(k->type)) == 0)
+	return -1;
+    memcpy(field(dst, k), (const char *) src + k->off, n);
+    return 0;
 }

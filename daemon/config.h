@@ -12,6 +12,13 @@
  *	                mt_err *err);
  *	void config_free(mtasts_config *cfg);
  *	void config_dump(const mtasts_config *cfg, FILE *fp);
+void config_diff(const mtasts_config *a, const mtasts_config *b,
+		 void (*fn)(const char *key, void *arg), void *arg);
+int config_copy_key(mtasts_config *dst, const mtasts_config *src, const char *key);
+ *	void config_diff(const mtasts_config *a, const mtasts_config *b,
+ *	                 void (*fn)(const char *key, void *arg), void *arg);
+ *	int  config_copy_key(mtasts_config *dst, const mtasts_config *src,
+ *	                     const char *key);
  * DESCRIPTION
  *	config_defaults() fills every key with its built-in default (the
  *	values documented in mtastsd.conf(5)). config_load() reads path on
@@ -31,6 +38,11 @@
  *	modes are octal.
  *	config_dump() prints the effective configuration as the file would.
  *	config_free() releases strings and lists; cfg can then be reused.
+ *	config_diff() calls fn with the name of every key whose value
+ *	differs between a and b, in the table's order (strings and lists
+ *	compared by content). config_copy_key() sets one key of dst to its
+ *	value in src: 0, or -1 for an unknown key or one that is a string
+ *	or a list (those are not replaced in a running configuration).
  *
  *	To add a key: a field below and a line in the table in config.c.
  */
@@ -124,5 +136,8 @@ int config_load(mtasts_config *cfg, const char *path, mt_err *err);
 int config_set(mtasts_config *cfg, const char *key, const char *value, mt_err *err);
 void config_free(mtasts_config *cfg);
 void config_dump(const mtasts_config *cfg, FILE *fp);
+void config_diff(const mtasts_config *a, const mtasts_config *b,
+		 void (*fn)(const char *key, void *arg), void *arg);
+int config_copy_key(mtasts_config *dst, const mtasts_config *src, const char *key);
 
 #endif

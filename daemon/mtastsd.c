@@ -16,7 +16,8 @@
  *	Signals: SIGTERM and SIGINT stop accepting, finish every answer
  *	owed (at most answer_deadline), commit and exit 0. SIGHUP reopens
  *	the log and reloads the keys that can change safely while running
- *	(mtastsd(8) lists them). Under systemd, READY=1, RELOADING=1,
+ *	(reloadable[] below; mtastsd(8) lists them), and names in a warning
+ *	every other key that changed. Under systemd, READY=1, RELOADING=1,
  *	STOPPING=1 and WATCHDOG=1 are sent (notify.c).
  */
 #include <errno.h>
@@ -208,13 +209,47 @@ static void begin_stop(daemon_state *d)
 }
 
 /*
- * reload - SIGHUP: the keys that are read at each use change at once;
- * the rest (socket, state_dir, user, resolver and fetch settings, limits
- * of the server) need a restart, and a change to them is logged as such.
+ * The keys read at each use: SIGHUP changes them at once (mtastsd(8),
+ * SIGNALS, lists the same). Every other key is read once at start (the
+ * socket, the store, the resolver and fetch contexts, the server's
+ * limits, TLS-RPT): a change to one needs a restart.
+ */
+static const char *const reloadable[] = {
+    "log_debug", "answer_deadline", "first_contact_window", "txt_recheck_interval",
+    "fetch_backoff", "failure_recheck_interval", "dane_admits_unlisted_mx",
+    "refresh_at_percent", "refresh_max_interval", "refresh_min_interval",
+    "refresh_jitter_percent", "min_cache_lifetime",
+};
+
+typedef struct reload_ctx {
+    daemon_state *d;
+    const mtasts_config *n;
+    buf now, later;			/* "key, key" lists for the log */
+} reload_ctx;
+
+/* reload_key - one changed key: take it now, or name it as needing a restart */
+static void reload_key(const char *key, void *arg)
+{
+    reload_ctx *r = arg;
+    size_t i;
+
+    for (i = 0; i < sizeof(reloadable) / sizeof(reloadable[0]); i++)
+	if (strcmp(reloadable[i], key) == 0 && config_copy_key(&r->d->cfg, r->n, key) == 0) {
+	    buf_printf(&r->now, "%s%s", r->now.len ? ", " : "", key);
+	    return;
+	}
+    buf_printf(&r->later, "%s%s", r->later.len ? ", " : "", key);
+}
+
+/*
+ * reload - SIGHUP: the reloadable keys change at once; every other key
+ * that changed is named in one warning as needing a restart, and keeps
+ * its running value.
  */
 static void reload(daemon_state *d)
 {
     mtasts_config n;
+    reload_ctx r = {d, &n, {0}, {0}};
     mt_err err;
 
     (void) notify_send("RELOADING=1");
@@ -225,25 +260,16 @@ static void reload(daemon_state *d)
 	(void) notify_send("READY=1");
 	return;
     }
-    d->cfg.log_debug = n.log_debug;
-    d->cfg.answer_deadline_ms = n.answer_deadline_ms;
-    d->cfg.first_contact_window_ms = n.first_contact_window_ms;
-    d->cfg.txt_recheck_interval_ms = n.txt_recheck_interval_ms;
-    d->cfg.fetch_backoff_ms = n.fetch_backoff_ms;
-    d->cfg.failure_recheck_interval_ms = n.failure_recheck_interval_ms;
-    d->cfg.dane_admits_unlisted_mx = n.dane_admits_unlisted_mx;
-    d->cfg.refresh_at_percent = n.refresh_at_percent;
-    d->cfg.refresh_max_interval_ms = n.refresh_max_interval_ms;
-    d->cfg.refresh_min_interval_ms = n.refresh_min_interval_ms;
-    d->cfg.min_cache_lifetime_ms = n.min_cache_lifetime_ms;
-    d->cfg.refresh_jitter_percent = n.refresh_jitter_percent;
+    config_diff(&d->cfg, &n, reload_key, &r);
     log_open("mtastsd", d->foreground, d->cfg.log_debug);
-    if (strcmp(n.socket, d->cfg.socket) != 0 || strcmp(n.state_dir, d->cfg.state_dir) != 0
-	|| n.max_clients != d->cfg.max_clients || n.socket_mode != d->cfg.socket_mode)
-	log_msg(LOG_WARNING, "reload: socket, state_dir, user and server limits change only"
-		" with a restart");
+    if (r.later.len)
+	log_msg(LOG_WARNING, "reload: a restart is needed for %s (changed; the running"
+		" values stay)", buf_str(&r.later));
+    log_msg(LOG_INFO, "configuration reloaded%s%s", r.now.len ? ", changed: " : "",
+	    buf_str(&r.now));
     config_free(&n);
-    log_msg(LOG_INFO, "configuration reloaded");
+    buf_free(&r.now);
+    buf_free(&r.later);
     (void) notify_send("READY=1");
 }
 

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "policy_cache.h"
 #include "server.h"
+#include "stats_table.h"
 #include "store.h"
 #include "verbs.h"
 
@@ -617,22 +618,29 @@ static srv_result do_show(verbs *v, const proto_req *req, buf *out)
     return SRV_DONE;
 }
 
-/* do_stats - every counter on one line */
+/* do_stats - every counter on one line, in the order of stats_table.c */
 static srv_result do_stats(verbs *v, buf *out)
 {
+    stats_verbs own;
     pc_stats p;
     store_stats s;
     srv_stats c = {0};
+    refresh_stats r;
     char key[48];
     int i;
 
+    own.uptime = (uint64_t) ((int64_t) time(NULL) - v->started);
+    own.bad_requests = v->bad_requests;
+    own.denied = v->denied;
     pc_get_stats(v->env.pc, &p);
     store_info(v->env.st, &s);
     if (v->srv)
 	server_get_stats(v->srv, &c);
+    if (v->rf)
+	refresh_get_stats(v->rf, &r);
     proto_put_status(out, "ok");
     put_str(out, "version", MTASTS_VERSION);
-    put_num(out, "uptime", (long long) ((int64_t) time(NULL) - v->started));
+    stats_put(out, STATS_VERBS, &own);
     for (i = 0; i < V_COUNT; i++) {
 	snprintf(key, sizeof(key), "requests_%s", verb_names[i]);
 	put_num(out, key, (long long) v->count[i]);
@@ -641,55 +649,11 @@ static srv_result do_stats(verbs *v, buf *out)
 	snprintf(key, sizeof(key), "requests_%s", v->ext[i].name);
 	put_num(out, key, (long long) v->ext[i].count);
     }
-    put_num(out, "requests_bad", (long long) v->bad_requests);
-    put_num(out, "requests_denied", (long long) v->denied);
-#define P(name, val) put_num(out, name, (long long) (val))
-    P("cache_entries", p.entries);
-    P("cache_hits", p.hits);
-    P("cache_misses", p.misses);
-    P("cache_remembered", p.remembered);
-    P("flights", p.flights);
-    P("flights_now", p.flying);
-    P("flights_coalesced", p.coalesced);
-    P("txt_rechecks", p.rechecks);
-    P("policies_stored", p.policies_stored);
-    P("policies_replaced", p.policies_replaced);
-    P("fetch_failures", p.fetch_failures);
-    P("temp_failures", p.temp_failures);
-    P("no_record", p.no_record);
-    P("deadline_expired", p.deadline_expired);
-    P("waiting_now", p.waiting);
-    P("answers_ok", p.answers_policy);
-    P("answers_none", p.answers_none);
-    P("answers_tempfail", p.answers_tempfail);
-    P("answers_error", p.answers_error);
-    P("store_errors", p.store_errors);
-    P("store_entries", s.entries);
-    P("store_scheduled", s.scheduled);
-    P("store_used_bytes", s.used_bytes);
-    P("store_map_bytes", s.map_size);
-    P("store_max_bytes", s.max_size);
-    P("store_evicted", s.evicted);
-    P("clients_now", c.clients);
-    P("clients_accepted", c.accepted);
-    P("clients_refused", c.refused);
-    P("clients_idle_closed", c.idle_closed);
-    P("lines_too_long", c.too_long);
-    if (v->rf) {
-	refresh_stats r;
-
-	refresh_get_stats(v->rf, &r);
-	P("refresh_started", r.started);
-	P("refresh_same", r.same);
-	P("refresh_replaced", r.replaced);
-	P("refresh_failed", r.failed);
-	P("refresh_running", r.running);
-	P("refresh_deferred_busy", r.deferred_busy);
-	P("refresh_deferred_host", r.deferred_host);
-	P("refresh_ticks", r.ticks);
-	P("refresh_scan_us", r.scan_ns / 1000);
-    }
-#undef P
+    stats_put(out, STATS_CACHE, &p);
+    stats_put(out, STATS_STORE, &s);
+    stats_put(out, STATS_SERVER, &c);
+    if (v->rf)
+	stats_put(out, STATS_REFRESH, &r);
     buf_putc(out, '\n');
     return SRV_DONE;
 }

@@ -64,6 +64,8 @@
 
 #include "proto.h"
 
+_Static_assert(PROTO_REQUEST_MIN <= PROTO_LINE_MAX, "a query must fit in a request line");
+
 #define PROTO_RULE "mtastsd protocol"
 
 /* The value of each base64 character (RFC 4648 §4) plus one; 0: not one.

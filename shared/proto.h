@@ -61,12 +61,20 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "domain.h"
 #include "mt_err.h"
 
 #define PROTO_LINE_MAX 1024	/* design.md: a request is at most 1024 bytes */
 #define PROTO_MAX_ARGS 16	/* arguments after the verb */
 #define PROTO_VERB_MAX 31
 #define PROTO_EMPTY "-"		/* an empty answer value, on the wire */
+#define PROTO_B64_LEN(n) (4 * (((n) + 2) / 3))	/* RFC 4648 §4, padded */
+/*
+ * The longest request the query verbs need, the floor of max_request_size:
+ * the longest verb, then a domain and a host of DOMAIN_MAX octets, each a
+ * "b64:" word as Exim's configuration sends them ("mx b64:D b64:H"): 721.
+ */
+#define PROTO_REQUEST_MIN (PROTO_VERB_MAX + 2 * (1 + 4 + PROTO_B64_LEN(DOMAIN_MAX)))
 
 typedef struct proto_req {
     char verb[PROTO_VERB_MAX + 1];

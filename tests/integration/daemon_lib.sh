@@ -1,10 +1,13 @@
 # daemon_lib.sh - start and stop a private mtastsd for an integration test.
 # Source it after tests/lib.sh.
 #
-#   daemon_start [-n] [KEY=VALUE]...   start mtastsd -f in a fresh directory
-#       ($D_DIR); socket $D_SOCK, state $D_DIR/state, log $D_LOG. -n runs it
-#       inside the test world's network namespace (tests/world/exec.sh) with
-#       the world's configuration ($WORLD_MTASTSD_CONF) when set.
+#   daemon_start [-n] [-c FILE] [KEY=VALUE]...   start mtastsd -f in a fresh
+#       directory ($D_DIR); socket $D_SOCK, state $D_DIR/state, log $D_LOG.
+#       -n runs it inside the test world's network namespace
+#       (tests/world/exec.sh) with the world's configuration
+#       ($WORLD_MTASTSD_CONF) when set. -c reads FILE instead (rewrite it
+#       and send SIGHUP to test a reload: KEY=VALUE, given as -o, would
+#       override the file).
 #       Waits until it answers ping. Returns non-zero (log tail on stderr)
 #       when it does not start.
 #   daemon_stop                        SIGTERM, wait; SIGKILL if it lingers
@@ -21,6 +24,7 @@ D_SOCK=$D_DIR/mtastsd.sock
 D_LOG=$D_DIR/mtastsd.log
 D_PID=
 D_NETNS=0
+D_CONF=
 D_ARGS=()
 MTCLIENT="/usr/bin/python3 $D_TOP/tests/integration/mtclient.py"
 
@@ -39,7 +43,9 @@ trap daemon_cleanup EXIT
 daemon_launch() {
     local cmd=(env MTASTS_TEST_NO_MINIMUMS=1 "$D_TOP/$BUILD/mtastsd" -f)
     [ "${BUILD#/}" != "$BUILD" ] && cmd=(env MTASTS_TEST_NO_MINIMUMS=1 "$BUILD/mtastsd" -f)
-    if [ "$D_NETNS" = 1 ] && [ -n "${WORLD_MTASTSD_CONF:-}" ]; then
+    if [ -n "$D_CONF" ]; then
+        cmd+=(-c "$D_CONF")
+    elif [ "$D_NETNS" = 1 ] && [ -n "${WORLD_MTASTSD_CONF:-}" ]; then
         cmd+=(-c "$WORLD_MTASTSD_CONF")
     fi
     cmd+=(-o "socket=$D_SOCK" -o "state_dir=$D_DIR/state" "${D_ARGS[@]}")
@@ -63,7 +69,9 @@ daemon_launch() {
 
 daemon_start() {
     D_ARGS=()
+    D_CONF=
     if [ "${1:-}" = "-n" ]; then D_NETNS=1; shift; fi
+    if [ "${1:-}" = "-c" ]; then D_CONF=$2; shift 2; fi
     local kv
     for kv in "$@"; do D_ARGS+=(-o "$kv"); done
     daemon_launch

@@ -14,6 +14,9 @@
   mtclient.py SOCKET --burst LINE...  one connection per LINE, all at once;
                                       prints "LINE => ANSWER" as answers come
                                       (flushed; "<lost>" when the daemon dies)
+  mtclient.py SOCKET --burst-kill PID K LINE...
+                                      as --burst, and SIGKILL to PID the
+                                      moment the K-th answer is read
 """
 import os
 import resource
@@ -164,7 +167,8 @@ def herd(path, n, line):
         print("%s=%d" % (k, counts[k]))
 
 
-def burst(path, lines):
+def burst(path, lines, kill_pid=0, kill_after=0):
+    answers = 0
     socks = []
     for l in lines:
         s = connect(path, 30.0)
@@ -184,6 +188,10 @@ def burst(path, lines):
             data += chunk
             if not chunk or b"\n" in data:
                 ans = data.split(b"\n")[0].decode("latin-1") if b"\n" in data else "<lost>"
+                if b"\n" in data:
+                    answers += 1
+                    if kill_pid and answers == kill_after:
+                        os.kill(kill_pid, 9)  # before anything else: the next commit is racing
                 print("%s => %s" % (l, ans), flush=True)
                 del pending[s.fileno()]
                 s.close()
@@ -203,6 +211,8 @@ def main():
         abuse(path)
     elif what == "--burst":
         burst(path, sys.argv[3:])
+    elif what == "--burst-kill":
+        burst(path, sys.argv[5:], int(sys.argv[3]), int(sys.argv[4]))
     elif what == "--herd":
         herd(path, int(sys.argv[3]), sys.argv[4])
     else:

@@ -6,8 +6,10 @@
 . tests/lib.sh
 . tests/integration/daemon_lib.sh
 
-daemon_start dnssec=no dns_timeout=1s answer_deadline=2s socket_mode=0666 \
-    first_contact_window=10m || { fail daemon_starts "see above"; exit 1; }
+# The file holds the keys the SIGHUP test below changes (-o would win over it).
+printf 'log_debug = no\n' > "$D_DIR/reload.conf"
+daemon_start -c "$D_DIR/reload.conf" dnssec=no dns_timeout=1s answer_deadline=2s \
+    socket_mode=0666 first_contact_window=10m || { fail daemon_starts "see above"; exit 1; }
 pass daemon_starts
 
 out=$(ask ping version "policy b64:$(printf 'bad domain' | base64)" nosuchverb "policy" stats)
@@ -81,11 +83,28 @@ expect_match cli_stats_prometheus "$out" 'mtastsd_requests_total\{verb="ping"\} 
 out=$("$BUILD/mtasts" stats --json -s "$D_SOCK")
 expect_match cli_stats_json "$out" '^\{"status":"ok","version":"[^"]+","uptime":[0-9]+'
 
-# SIGHUP: reopens the log, reloads what is safe, keeps serving.
+# SIGHUP (mtastsd(8), SIGNALS): a reloadable key takes effect at once
+# (log_debug: the report verb logs its request at debug level); a key read
+# only at start keeps its running value and is named, each one, in a warning.
+# wait_log N REGEX - until the log matches (at most 5 s)
+wait_log() { for _ in $(seq 50); do grep -Eq -- "$2" "$D_LOG" && { pass "$1"; return; }; sleep 0.1; done; fail "$1" "no /$2/ in the log"; }
+ask "report before.invalid" >/dev/null
+printf 'log_debug = yes\nuser = nobody\nsocket_group = nogroup\nmax_request_size = 800\n' > "$D_DIR/reload.conf"
 kill -HUP "$D_PID"
-sleep 0.3
-check sighup_reloads grep -q "configuration reloaded" "$D_LOG"
+wait_log sighup_reloads "configuration reloaded, changed: log_debug$"
 check sighup_keeps_serving ask ping
+expect_eq sighup_names_each_restart_only_key \
+    "$(sed -n 's/.*reload: a restart is needed for \(.*\) (changed; the running values stay)$/\1/p' "$D_LOG")" \
+    "socket_group, user, max_request_size"
+ask "report after.invalid" >/dev/null
+wait_log sighup_reloadable_key_takes_effect "tlsrpt: report after\.invalid"
+expect_eq sighup_was_off_before "$(grep -c 'tlsrpt: report before' "$D_LOG")" 0
+long=$(head -c 900 /dev/zero | tr '\0' 'a')
+expect_eq sighup_restart_only_key_keeps_running_value "$(ask "ping $long")" "error reason=usage"
+printf 'no_such_key = 1\n' > "$D_DIR/reload.conf"
+kill -HUP "$D_PID"
+wait_log sighup_bad_file_refused "reload: .*unknown key 'no_such_key'; keeping the running configuration"
+check sighup_bad_file_keeps_serving ask ping
 
 # SIGTERM: finishes and exits 0, removing its socket.
 if daemon_stop; then pass sigterm_exits_zero; else fail sigterm_exits_zero "exit status $?"; fi

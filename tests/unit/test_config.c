@@ -4,6 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "proto.h"
+
 #include "config.h"
 #include "t.h"
 
@@ -170,6 +173,116 @@ static void test_variable_allows_values_below_minimum(void)
     config_free(&c);
 }
 
+/* the longest query Exim sends: "mx", a domain and a host of 253 octets, as b64: */
+static void longest_query_fits_the_minimum_request_size(void)
+{
+    buf line = {0};
+    proto_req r;
+    mt_err e;
+    int i, arg;
+
+    buf_puts(&line, "mx");
+    for (arg = 0; arg < 2; arg++) {
+	buf_puts(&line, " b64:");
+	for (i = 0; i < 84; i++)
+	    buf_puts(&line, "YWFh");	/* "aaa" */
+	buf_puts(&line, "YQ==");		/* "a": 253 octets */
+    }
+    T_ASSERT(line.len <= PROTO_REQUEST_MIN);
+    T_EQ_INT(proto_req_parse(line.data, line.len, &r, &e), 0);
+    T_EQ_INT(r.argl[0], DOMAIN_MAX);
+    T_EQ_INT(r.argl[1], DOMAIN_MAX);
+    T_EQ_INT(PROTO_REQUEST_MIN, 721);	/* as mtastsd.conf(5) says */
+    buf_free(&line);
+}
+
+/* mtastsd.conf(5): max_request_size below the longest query would refuse
+ * every mx question (and 0 every request): a configuration error */
+static void max_request_size_below_the_longest_query_is_refused(void)
+{
+    mtasts_config c;
+    mt_err e;
+    char v[32];
+
+    config_defaults(&c);
+    T_EQ_INT(c.max_request_size, PROTO_LINE_MAX);
+    T_EQ_INT(config_set(&c, "max_request_size", "0", &e), -1);
+    T_ASSERT(strstr(e.msg, "max_request_size") != NULL);
+    T_ASSERT(strstr(e.msg, "below the minimum of 721") != NULL);
+    T_ASSERT(strstr(e.msg, "longest query") != NULL);
+    snprintf(v, sizeof(v), "%d", PROTO_REQUEST_MIN - 1);
+    T_EQ_INT(config_set(&c, "max_request_size", v, &e), -1);
+    T_EQ_INT(c.max_request_size, PROTO_LINE_MAX);	/* unchanged */
+    snprintf(v, sizeof(v), "%d", PROTO_LINE_MAX + 1);
+    T_EQ_INT(config_set(&c, "max_request_size", v, &e), -1);
+    T_ASSERT(strstr(e.msg, "from 721 to 1024") != NULL);
+    snprintf(v, sizeof(v), "%d", PROTO_REQUEST_MIN);
+    T_EQ_INT(config_set(&c, "max_request_size", v, &e), 0);
+    T_EQ_INT(c.max_request_size, PROTO_REQUEST_MIN);
+    setenv(CONFIG_TEST_ENV, "1", 1);	/* not a lifetime: no test exception */
+    T_EQ_INT(config_set(&c, "max_request_size", "10", &e), -1);
+    unsetenv(CONFIG_TEST_ENV);
+    T_EQ_INT(config_load(&c, write_conf("max_request_size = 10\n"), &e), -1);
+    unlink(path);
+    T_ASSERT(strstr(e.msg, "line 1") != NULL);
+    config_free(&c);
+}
+
+/* diff_collect - config_diff's callback: "key " per changed key */
+static void diff_collect(const char *key, void *arg)
+{
+    buf_printf(arg, "%s ", key);
+}
+
+/* SIGHUP (mtastsd(8)): every changed key is found, strings and lists by content */
+static void diff_names_every_changed_key(void)
+{
+    mtasts_config a, b;
+    mt_err e;
+    buf got = {0};
+
+    config_defaults(&a);
+    config_defaults(&b);
+    config_diff(&a, &b, diff_collect, &got);
+    T_EQ_STR(buf_str(&got), "");
+    T_EQ_INT(config_set(&a, "socket", "/tmp/same.sock", &e), 0);
+    T_EQ_INT(config_set(&b, "socket", "/tmp/same.sock", &e), 0);	/* other pointers, same text */
+    T_EQ_INT(config_set(&b, "socket_group", "mail", &e), 0);	/* NULL -> set */
+    T_EQ_INT(config_set(&b, "user", "nobody", &e), 0);
+    T_EQ_INT(config_set(&b, "max_request_size", "800", &e), 0);
+    T_EQ_INT(config_set(&b, "client_idle_timeout", "2m", &e), 0);
+    T_EQ_INT(config_set(&b, "store_max_size", "2G", &e), 0);
+    T_EQ_INT(config_set(&b, "connect_to", "a:443:127.0.0.1:443", &e), 0);
+    T_EQ_INT(config_set(&b, "log_debug", "yes", &e), 0);
+    config_diff(&a, &b, diff_collect, &got);
+    T_EQ_STR(buf_str(&got), "connect_to socket_group user max_request_size client_idle_timeout "
+	     "log_debug store_max_size ");
+    buf_free(&got);
+    config_free(&a);
+    config_free(&b);
+}
+
+static void copy_key_takes_numbers_not_strings(void)
+{
+    mtasts_config a, b;
+    mt_err e;
+
+    config_defaults(&a);
+    config_defaults(&b);
+    T_EQ_INT(config_set(&b, "answer_deadline", "9s", &e), 0);
+    T_EQ_INT(config_set(&b, "log_debug", "yes", &e), 0);
+    T_EQ_INT(config_set(&b, "user", "nobody", &e), 0);
+    T_EQ_INT(config_copy_key(&a, &b, "answer_deadline"), 0);
+    T_EQ_INT(config_copy_key(&a, &b, "log_debug"), 0);
+    T_EQ_INT(a.answer_deadline_ms, 9000);
+    T_EQ_INT(a.log_debug, 1);
+    T_EQ_INT(config_copy_key(&a, &b, "user"), -1);
+    T_ASSERT(a.user == NULL);
+    T_EQ_INT(config_copy_key(&a, &b, "no_such_key"), -1);
+    config_free(&a);
+    config_free(&b);
+}
+
 int main(void)
 {
     T_RUN(defaults_are_the_documented_ones);
@@ -181,5 +294,9 @@ int main(void)
     T_RUN(fetch_backoff_below_five_minutes_is_refused);
     T_RUN(zero_timeouts_are_refused);
     T_RUN(test_variable_allows_values_below_minimum);
+    T_RUN(longest_query_fits_the_minimum_request_size);
+    T_RUN(max_request_size_below_the_longest_query_is_refused);
+    T_RUN(diff_names_every_changed_key);
+    T_RUN(copy_key_takes_numbers_not_strings);
     return t_done();
 }

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "proto.h"
 #include "server.h"
+#include "stats_table.h"
 #include "store.h"
 #include "verbs.h"
 #include "t.h"
@@ -82,7 +83,7 @@ static srv_result ext_echo(void *arg, srv_conn *c, struct proto_req *req, buf *o
 
 static void other_modules_add_verbs(void)
 {
-    char dir[] = "/tmp/test_verbs.XXXXXX", sock[128], got[512], cmd[160];
+    char dir[] = "/tmp/test_verbs.XXXXXX", sock[128], got[8192], cmd[160];
     pc_backend be = {never_start, never_free, NULL};
     srv_limits lim = {16, 1024, 60000, 0, 0};
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -95,7 +96,7 @@ static void other_modules_add_verbs(void)
     verbs *v;
     server *srv;
     int fd, cl, i;
-    size_t n = 0;
+    size_t n = 0, k;
     const char req[] = "echo b64:aGVsbG8gd29ybGQ=\nsecret x\necho\nstats\n";
 
     T_ASSERT(mkdtemp(dir) != NULL);
@@ -128,12 +129,20 @@ static void other_modules_add_verbs(void)
 	if ((r = read(cl, got + n, sizeof(got) - 1 - n)) > 0)
 	    n += (size_t) r;
 	got[n] = 0;
-	if (strstr(got, "requests_echo="))
+	if (strstr(got, "requests_echo=") && got[n - 1] == '\n')
 	    break;
     }
     T_ASSERT(strncmp(got, "ok echo=hello%20world\nok echo=x\nerror reason=usage\nok ", 53) == 0);
     T_ASSERT(strstr(got, " requests_echo=2 ") != NULL);
     T_ASSERT(strstr(got, " requests_secret=1 ") != NULL);
+    /* stats_table.c is the whole answer: every value of it, none without
+     * a kind (the refresh values only with a refresh module) */
+    for (k = 0; k < stats_count; k++) {
+	char want[64];
+
+	snprintf(want, sizeof(want), " %s=", stats_table[k].name);
+	T_ASSERT((strstr(got, want) != NULL) == (stats_table[k].src != STATS_REFRESH));
+    }
     close(cl);
     server_free(srv);
     pc_free(pc);
