@@ -48,6 +48,13 @@ daemon_launch() {
     elif [ "$D_NETNS" = 1 ] && [ -n "${WORLD_MTASTSD_CONF:-}" ]; then
         cmd+=(-c "$WORLD_MTASTSD_CONF")
     fi
+    if [ "$D_NETNS" != 1 ]; then
+        # outside the world no DNS question may leave loopback: every zone
+        # goes to a port where nothing answers (a test's own -o wins)
+        printf 'server:\n    do-not-query-localhost: no\nstub-zone:\n    name: "."\n    stub-addr: 127.0.0.1@9\n' \
+            > "$D_DIR/no-network-unbound.conf"
+        cmd+=(-o "unbound_config=$D_DIR/no-network-unbound.conf")
+    fi
     cmd+=(-o "socket=$D_SOCK" -o "state_dir=$D_DIR/state" "${D_ARGS[@]}")
     if [ "$D_NETNS" = 1 ]; then
         "${WORLD_EXEC_SH:-$D_TOP/tests/world/exec.sh}" "${cmd[@]}" >>"$D_LOG" 2>&1 &

@@ -41,7 +41,8 @@ error reason=line-too-long
 out=$($MTCLIENT "$D_SOCK" --raw "policy b64:!!!!\n")
 expect_match bad_base64_is_refused "$out" '^error reason=bad-request'
 
-# A one-shot client whose answer needs the network (the DNS times out here):
+# A one-shot client whose answer needs the network (the DNS times out here:
+# daemon_lib sends every question to a loopback port where nothing answers):
 # it must still get its answer (tempfail inside the window), then EOF.
 out=$($MTCLIENT "$D_SOCK" --oneshot 'policy unreachable-dns.example')
 expect_match readsocket_oneshot_waits_for_deferred_answer "$out" '^tempfail reason=(dns-timeout|dns-servfail|answer-deadline|dns-error)
