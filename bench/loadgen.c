@@ -68,7 +68,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LG_REQ_MAX 1100		/* a request line: mtastsd takes <= 1024 bytes */
+#define LG_REQ_MAX 2100		/* a request line: mtastsd takes <= 2048 bytes */
 #define LG_ANSWER_MAX 8192	/* longest answer we accept */
 #define LG_MAX_CONNS 65536
 #define LG_MAX_THREADS 64

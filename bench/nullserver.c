@@ -35,7 +35,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define NS_REQ_MAX 1024		/* the longest request, as mtastsd allows */
+#define NS_REQ_MAX 2048		/* the longest request, as mtastsd allows (PROTO_LINE_MAX) */
 #define NS_IN_MAX (4 * NS_REQ_MAX)
 #define NS_BACKLOG 1024
 

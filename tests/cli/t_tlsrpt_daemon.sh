@@ -114,6 +114,15 @@ refused="report example.test errno=111 msg=b64:$(b64 'Connection refused')"
 out=$(lines "$ok" "$ok" "$ok" "$bad" "$bad" "$refused")
 expect_eq report_verb_answers "$(printf '%s\n' "$out" | sort | uniq -c | tr -s ' ' | tr '\n' '|')" \
     " 1 ok counted=0 reason=not-tls| 5 ok counted=1|"
+# the longest line Exim's mtasts-tlsrpt.conf builds: a domain and a host of
+# 253 octets, error text cut to 300 and certificate names to 400 bytes
+long253=$(printf '%063d.%063d.%063d.%061d' 0 0 0 0 | tr 0 a)
+longmx=$(printf '%063d.%063d.%063d.%061d' 0 0 0 0 | tr 0 m)
+longline="report b64:$(b64 "$long253") errno=-37 msg=b64:$(b64 "$(printf '%0300d' 0 | tr 0 e)") \
+notafter=4102444800 san=b64:$(b64 "$(printf '%0400d' 0 | tr 0 s)") mx=b64:$(b64 "$longmx") \
+ip=ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255 sip=ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255"
+[ ${#longline} -gt 1500 ] && pass longest_report_line_is_long || fail longest_report_line_is_long "${#longline} bytes"
+expect_eq longest_report_line_counted "$(lines "$longline")" "ok counted=1"
 expect_match report_verb_refuses_garbage "$(lines 'report example.test result=nonsense')" '^error reason=bad-result'
 
 list=$(mt report list --day today)

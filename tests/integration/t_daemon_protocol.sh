@@ -32,7 +32,7 @@ expect_match binary_request_is_refused_connection_kept "$out" '^error reason=bad
 ok version=.*
 <OPEN>$'
 
-long=$(head -c 2000 /dev/zero | tr '\0' 'a')
+long=$(head -c 3000 /dev/zero | tr '\0' 'a')
 out=$($MTCLIENT "$D_SOCK" --raw "ping\n$long\nping\n")
 expect_match overlong_line_is_refused_and_closed "$out" '^ok version=.*
 error reason=line-too-long
