@@ -117,8 +117,11 @@ el_daemon_start() {
     conf=$(el_daemon_conf)
     for kv in "$@"; do args+=(-o "$kv"); done
     mkdir -p "$EL_TOP/state"
-    el_in "$EL_BUILD/mtastsd" -f -c "$conf" -o "socket=$EL_SOCK" -o "socket_mode=0666" \
-        -o "state_dir=$EL_TOP/state" "${args[@]}" >>"$EL_TOP/mtastsd.log" 2>&1 &
+    # not through el_in: a function run in the background is a subshell,
+    # and $! would be that shell, not the daemon (el_daemon_stop would
+    # leave the daemon running); ip netns exec execs the daemon itself
+    ip netns exec "$WORLD_NETNS" "$EL_BUILD/mtastsd" -f -c "$conf" -o "socket=$EL_SOCK" \
+        -o "socket_mode=0666" -o "state_dir=$EL_TOP/state" "${args[@]}" >>"$EL_TOP/mtastsd.log" 2>&1 &
     EL_DPID=$!
     for _ in $(seq 200); do
         if [ -S "$EL_SOCK" ] && el_ask ping 2>/dev/null | grep -q '^ok'; then
@@ -322,9 +325,10 @@ el_lines() { grep -F " $2 " "$EL_TOP/$1/log/mainlog" 2>/dev/null; }
 el_mx_has() {
     grep -lF "\"$2\"" "$WORLD_MX_DIR/$1"/*.json >/dev/null 2>&1
 }
-el_mx_mark() { wc -l < "$WORLD_MX_DIR/$1/events.log" 2>/dev/null || echo 0; }
+el_mx_mark() { { wc -l < "$WORLD_MX_DIR/$1/events.log"; } 2>/dev/null || echo 0; }
+# (mxd.py's lines are "TIME connect PEER", "TIME starttls ...", "TIME message N")
 el_mx_contacted() {
-    tail -n +"$(( $2 + 1 ))" "$WORLD_MX_DIR/$1/events.log" 2>/dev/null | grep -q '^connect'
+    tail -n +"$(( $2 + 1 ))" "$WORLD_MX_DIR/$1/events.log" 2>/dev/null | grep -qE '^([0-9.]+ )?connect '
 }
 
 el_retrydb() {
