@@ -23,6 +23,11 @@
 #       that Exim a resolv.conf of its own naming ADDR).
 #   el_send NAME TAG RCPT...        submit one message (sender TAG@sender...)
 #       and deliver it at once (-odi); sets EL_ID to its message id
+#   el_smtp NAME FROM RCPT...       one message over SMTP (exim -bs -odi,
+#       so the rcpt and data ACLs run: cutthrough delivery, callouts),
+#       FROM as envelope sender; EL_SMTP_ARGS adds exim options (-oMa ADDR:
+#       as if from that host), EL_SMTP_HEADERS header lines; the session's
+#       answers are in $EL_TOP/NAME/smtp.out, EL_ID is the message's id
 #   el_retry NAME                   run the queue once, forcing (-qff)
 #   el_log NAME                     the instance's main log
 #   el_lines NAME ID                the main log lines of one message
@@ -311,6 +316,21 @@ el_send() {
         el_run "$name" -odi -f "$tag@$EL_SENDER_DOMAIN" "$@" 2>>"$d/send.err"
     EL_ID=$(sed -n "s/^.* \([0-9A-Za-z]\{6\}-[0-9A-Za-z]\{6\}-[0-9A-Za-z]\{2\}\) <= $tag@$EL_SENDER_DOMAIN .*/\1/p" \
         "$d/log/mainlog" | tail -n 1)
+    [ -n "$EL_ID" ]
+}
+
+# el_smtp - one message over SMTP on exim -bs (see the header)
+el_smtp() {
+    local name=$1 from=$2 d=$EL_TOP/$1 r
+    shift 2
+    {
+        printf 'EHLO client.example.test\r\nMAIL FROM:<%s>\r\n' "$from"
+        for r; do printf 'RCPT TO:<%s>\r\n' "$r"; done
+        printf 'DATA\r\nFrom: %s\r\nTo: %s\r\nSubject: exim-mtasts test over SMTP\r\n' "$from" "$1"
+        [ -n "${EL_SMTP_HEADERS:-}" ] && printf '%s\r\n' "$EL_SMTP_HEADERS"
+        printf '\r\nmessage over SMTP\r\n.\r\nQUIT\r\n'
+    } | el_run "$name" -bs -odi ${EL_SMTP_ARGS:-} > "$d/smtp.out" 2>>"$d/send.err"
+    EL_ID=$(sed -n 's/^250 OK id=\([0-9A-Za-z-]*\).*/\1/p' "$d/smtp.out" | tr -d '\r' | tail -n 1)
     [ -n "$EL_ID" ]
 }
 
