@@ -23,6 +23,11 @@
 #       that Exim a resolv.conf of its own naming ADDR).
 #   el_send NAME TAG RCPT...        submit one message (sender TAG@sender...)
 #       and deliver it at once (-odi); sets EL_ID to its message id
+#   el_smtp NAME FROM RCPT...       one message over SMTP (exim -bs -odi,
+#       so the rcpt and data ACLs run: cutthrough delivery, callouts),
+#       FROM as envelope sender; EL_SMTP_ARGS adds exim options (-oMa ADDR:
+#       as if from that host), EL_SMTP_HEADERS header lines; the session's
+#       answers are in $EL_TOP/NAME/smtp.out, EL_ID is the message's id
 #   el_retry NAME                   run the queue once, forcing (-qff)
 #   el_log NAME                     the instance's main log
 #   el_lines NAME ID                the main log lines of one message
@@ -117,8 +122,11 @@ el_daemon_start() {
     conf=$(el_daemon_conf)
     for kv in "$@"; do args+=(-o "$kv"); done
     mkdir -p "$EL_TOP/state"
-    el_in "$EL_BUILD/mtastsd" -f -c "$conf" -o "socket=$EL_SOCK" -o "socket_mode=0666" \
-        -o "state_dir=$EL_TOP/state" "${args[@]}" >>"$EL_TOP/mtastsd.log" 2>&1 &
+    # not through el_in: a function run in the background is a subshell,
+    # and $! would be that shell, not the daemon (el_daemon_stop would
+    # leave the daemon running); ip netns exec execs the daemon itself
+    ip netns exec "$WORLD_NETNS" "$EL_BUILD/mtastsd" -f -c "$conf" -o "socket=$EL_SOCK" \
+        -o "socket_mode=0666" -o "state_dir=$EL_TOP/state" "${args[@]}" >>"$EL_TOP/mtastsd.log" 2>&1 &
     EL_DPID=$!
     for _ in $(seq 200); do
         if [ -S "$EL_SOCK" ] && el_ask ping 2>/dev/null | grep -q '^ok'; then
@@ -311,6 +319,21 @@ el_send() {
     [ -n "$EL_ID" ]
 }
 
+# el_smtp - one message over SMTP on exim -bs (see the header)
+el_smtp() {
+    local name=$1 from=$2 d=$EL_TOP/$1 r
+    shift 2
+    {
+        printf 'EHLO client.example.test\r\nMAIL FROM:<%s>\r\n' "$from"
+        for r; do printf 'RCPT TO:<%s>\r\n' "$r"; done
+        printf 'DATA\r\nFrom: %s\r\nTo: %s\r\nSubject: exim-mtasts test over SMTP\r\n' "$from" "$1"
+        [ -n "${EL_SMTP_HEADERS:-}" ] && printf '%s\r\n' "$EL_SMTP_HEADERS"
+        printf '\r\nmessage over SMTP\r\n.\r\nQUIT\r\n'
+    } | el_run "$name" -bs -odi ${EL_SMTP_ARGS:-} > "$d/smtp.out" 2>>"$d/send.err"
+    EL_ID=$(sed -n 's/^250 OK id=\([0-9A-Za-z-]*\).*/\1/p' "$d/smtp.out" | tr -d '\r' | tail -n 1)
+    [ -n "$EL_ID" ]
+}
+
 el_retry() {
     local d=$EL_TOP/$1
     el_run "$1" -qff 2>>"$d/send.err"
@@ -322,9 +345,10 @@ el_lines() { grep -F " $2 " "$EL_TOP/$1/log/mainlog" 2>/dev/null; }
 el_mx_has() {
     grep -lF "\"$2\"" "$WORLD_MX_DIR/$1"/*.json >/dev/null 2>&1
 }
-el_mx_mark() { wc -l < "$WORLD_MX_DIR/$1/events.log" 2>/dev/null || echo 0; }
+el_mx_mark() { { wc -l < "$WORLD_MX_DIR/$1/events.log"; } 2>/dev/null || echo 0; }
+# (mxd.py's lines are "TIME connect PEER", "TIME starttls ...", "TIME message N")
 el_mx_contacted() {
-    tail -n +"$(( $2 + 1 ))" "$WORLD_MX_DIR/$1/events.log" 2>/dev/null | grep -q '^connect'
+    tail -n +"$(( $2 + 1 ))" "$WORLD_MX_DIR/$1/events.log" 2>/dev/null | grep -qE '^([0-9.]+ )?connect '
 }
 
 el_retrydb() {

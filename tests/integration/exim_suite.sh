@@ -1,6 +1,8 @@
 # exim_suite.sh - the eleven behaviours of design.md ("What a real Exim must
 # do with our configuration") and the fail-closed cases, proven by real mail
-# through a real Exim to the test world's MX servers.
+# through a real Exim to the test world's MX servers; also recipient
+# verification with cutthrough delivery and callouts, and a user's
+# MTASTS_IGNORE_TARGET_HOSTS item that cannot be checked.
 #
 #   EL_KIND=module|readsocket; . tests/integration/exim_suite.sh
 #
@@ -57,6 +59,14 @@ deferred() {
     else
         pass "$t"
     fi
+}
+
+# routed TEST INSTANCE RCPT ROUTER TRANSPORT - RCPT's delivery line (of
+# message EL_ID) names ROUTER and TRANSPORT
+routed() {
+    local line
+    line=$(el_lines "$2" "$EL_ID" | grep -F "=> $3 " | tail -n 1)
+    if [[ $line == *" R=$4 T=$5 "* ]]; then pass "$1"; else fail "$1" "${line:-no delivery of $3}"; fi
 }
 
 # not_stored TEST SERVER RCPT - no MX server SERVER has the message
@@ -276,6 +286,85 @@ rcpt shared; el_send shbad "b9b$N" "$R"
 deferred "exim-$K-9-smarthost-outside-policy-deferred" shbad "$R" "MTA-STS: smart host mx-other\.$Z \(policy domain enforce\.$Z\)"
 not_stored "exim-$K-9-smarthost-outside-policy-not-used" other "$R"
 
+# Recipient verification and cutthrough delivery: an ACL that asks Exim to
+# deliver during reception (control = cutthrough_delivery) and to verify
+# by callout. Exim would deliver with the routing of the verification;
+# mtasts_verify gives policy domains none (no host, no callout), so the
+# message is spooled and delivered by the MTA-STS routers: to a policy MX
+# over verified TLS. enforce-other-first's first MX, mx-other, is outside
+# its policy (that is where dnslookup and remote_smtp would go). RFC 8461 §4.1, §5
+cat > "$EL_TOP/cutthrough.acl" <<'EOF_ACL'
+accept control = cutthrough_delivery
+       verify = recipient/callout=10s
+EOF_ACL
+chmod 0644 "$EL_TOP/cutthrough.acl"
+el_exim cut "$K" "MAIN_ACL_CHECK_RCPT=$EL_TOP/cutthrough.acl" ||
+    fail "exim-$K-verify-config-cutthrough" "did not load"
+mark_other=$(el_mx_mark other)
+rcpt enforce-other-first
+if el_smtp cut "ct$N@$EL_SENDER_DOMAIN" "$R"; then
+    if el_lines cut "$EL_ID" | grep -qF ">> $R "; then
+        fail "exim-$K-verify-cutthrough-not-used-for-enforce" "$(el_lines cut "$EL_ID" | grep -F ">> $R ")"
+    else
+        pass "exim-$K-verify-cutthrough-not-used-for-enforce"
+    fi
+    delivered "exim-$K-verify-cutthrough-enforce-delivered-by-policy" cut "$R" mx1 yes
+    routed "exim-$K-verify-cutthrough-enforce-routers" cut "$R" mtasts_enforce mtasts_enforce_smtp
+else
+    fail "exim-$K-verify-cutthrough-enforce-accepted" "$(tr '\r\n' '  ' < "$EL_TOP/cut/smtp.out")"
+fi
+if el_mx_contacted other "$mark_other"; then
+    fail "exim-$K-verify-no-callout-outside-policy" "mx-other saw a connection (callout or cutthrough)"
+else
+    pass "exim-$K-verify-no-callout-outside-policy"
+fi
+# the same ACL does deliver during reception for a domain without a policy
+# (the test above is not vacuous): ">>" is Exim's cutthrough delivery line
+rcpt shared
+if el_smtp cut "cs$N@$EL_SENDER_DOMAIN" "$R" &&
+    el_lines cut "$EL_ID" | grep -F ">> $R " | grep -q " R=dnslookup T=remote_smtp " &&
+    el_mx_has other "$R"; then
+    pass "exim-$K-verify-cutthrough-still-used-without-policy"
+else
+    fail "exim-$K-verify-cutthrough-still-used-without-policy" "$(el_lines cut "$EL_ID" | tail -n 2 | tr '\n' ' ')"
+fi
+
+# the same through a smart host: the smart host's policy domain governs
+# (behaviour 9); Debian's smarthost router and remote_smtp_smarthost would
+# otherwise deliver during reception
+el_exim shcut "$K" "DC_SMARTHOST=mx1.$Z" "MTASTS_SMARTHOST_DOMAIN=enforce.$Z" \
+    "MAIN_ACL_CHECK_RCPT=$EL_TOP/cutthrough.acl" || fail "exim-$K-verify-config-smarthost-cutthrough" "did not load"
+rcpt shared
+if el_smtp shcut "cm$N@$EL_SENDER_DOMAIN" "$R" && ! el_lines shcut "$EL_ID" | grep -qF ">> $R " &&
+    el_lines shcut "$EL_ID" | grep -F "=> $R " | grep -q " R=mtasts_smarthost_enforce .* CV=yes "; then
+    pass "exim-$K-verify-smarthost-no-cutthrough-policy-applied"
+else
+    fail "exim-$K-verify-smarthost-no-cutthrough-policy-applied" "$(el_lines shcut "$EL_ID" | tail -n 2 | tr '\n' ' ')"
+fi
+
+# MTASTS_IGNORE_TARGET_HOSTS: an item of the user's that cannot be checked
+# does not end the list before the policy's items (Exim keeps every MX
+# when a host list item defers or fails); the enforce router ignores the
+# host instead: nothing outside the policy, deferred. A DNS lookup that
+# defers (Exim's resolver here is NSD, which refuses names outside its
+# zones) and a name that does not exist (NXDOMAIN).
+for c in "defer:mx.example.invalid:RESOLVER=$WORLD_DNS_ADDR" "unknown:no-such-host.$Z:"; do
+    IFS=: read -r how item extra <<<"$c"
+    el_exim "ign$how" "$K" "MTASTS_IGNORE_TARGET_HOSTS=$item ;" ${extra:+"$extra"} ||
+        fail "exim-$K-ignore-list-config-$how" "did not load"
+    mark_other=$(el_mx_mark other)
+    rcpt enforce-other-first; el_send "ign$how" "bi$how$N" "$R"
+    deferred "exim-$K-ignore-list-$how-item-fails-closed" "ign$how" "$R" \
+        "R=mtasts_defer .*MTA-STS: enforce-other-first\.$Z: no MX host matching the enforce policy"
+    if el_mx_contacted other "$mark_other"; then
+        fail "exim-$K-ignore-list-$how-item-no-host-outside-policy" "mx-other saw a connection"
+    else
+        pass "exim-$K-ignore-list-$how-item-no-host-outside-policy"
+    fi
+    expect_match "exim-$K-ignore-list-$how-item-logged" "$(el_lines "ign$how" "$EL_ID")" \
+        "accepted by \+include_$how"
+done
+
 # Fail-closed: a daemon answering tempfail (a policy still being fetched at
 # the answer deadline, design.md's answer table) defers
 for _ in 1; do
@@ -301,14 +390,37 @@ deferred "exim-$K-fc-silent-daemon-deferred" fakesilent "$R" "MTA-STS: enforce\.
 if [ $((t1 - t0)) -lt 30 ]; then pass "exim-$K-fc-silent-daemon-bounded"; else fail "exim-$K-fc-silent-daemon-bounded" "$((t1 - t0)) s"; fi
 
 # 6. daemon unreachable: default defer with a clear line; never a silent
-# downgrade of a known enforce domain. "opportunistic" is the operator's choice.
+# downgrade of a known enforce domain. "opportunistic" is the operator's
+# choice, and says so: its own router, and a main log line per address.
 el_exim opp "$K" MTASTS_DAEMON_DOWN=opportunistic || fail "exim-$K-6-config-opportunistic" "did not load"
+el_exim shopp "$K" "DC_SMARTHOST=mx1.$Z" "MTASTS_SMARTHOST_DOMAIN=enforce.$Z" MTASTS_DAEMON_DOWN=opportunistic ||
+    fail "exim-$K-6-config-smarthost-opportunistic" "did not load"
 el_daemon_stop
 rcpt enforce; el_send main "b6$N" "$R"; down_rcpt=$R; down_id=$EL_ID
 deferred "exim-$K-6-daemon-down-deferred" main "$R" "R=mtasts_defer .*MTA-STS: enforce\.$Z: no policy decision: mtastsd answered \"tempfail reason=daemon-unreachable\""
 not_stored "exim-$K-6-daemon-down-not-delivered" mx1 "$R"
+# while the daemon is down, accepting mail does not depend on it: RCPT
+# accepted (mtasts_verify), the message queued, no cutthrough
+rcpt enforce
+if el_smtp cut "b6c$N@$EL_SENDER_DOMAIN" "$R"; then
+    deferred "exim-$K-6-daemon-down-smtp-accepted-then-deferred" cut "$R" "R=mtasts_defer .*MTA-STS: enforce\.$Z: no policy decision"
+else
+    fail "exim-$K-6-daemon-down-smtp-accepted-then-deferred" "$(tr '\r\n' '  ' < "$EL_TOP/cut/smtp.out")"
+fi
 rcpt shared; el_send opp "b6o$N" "$R"
 delivered "exim-$K-6-daemon-down-opportunistic-delivers" opp "$R" other -
+# an enforce domain in opportunistic mode: delivered (without MTA-STS),
+# but never silently: R=mtasts_daemon_down and the router's own log line
+rcpt enforce; el_send opp "b6e$N" "$R"
+delivered "exim-$K-6-opportunistic-enforce-delivered" opp "$R" mx1 -
+routed "exim-$K-6-opportunistic-names-fallback-router" opp "$R" mtasts_daemon_down remote_smtp
+expect_match "exim-$K-6-opportunistic-logged" "$(el_lines opp "$EL_ID")" \
+    "MTA-STS: enforce\.$Z: mtastsd could not be asked \(\"tempfail reason=daemon-unreachable\"\): sending without MTA-STS \(opportunistic fall-back\)"
+# the same through a smart host (RFC 8461 §3.4 setup of behaviour 9)
+rcpt shared; el_send shopp "b6s$N" "$R"
+delivered "exim-$K-6-opportunistic-smarthost-delivered" shopp "$R" mx1 -
+routed "exim-$K-6-opportunistic-smarthost-names-fallback-router" shopp "$R" \
+    mtasts_smarthost_daemon_down remote_smtp_smarthost
 # back up: the deferred message goes out on the next queue run
 el_daemon_start answer_deadline=2s txt_recheck_interval=1s dane_admits_unlisted_mx=yes ||
     fail "exim-$K-6-daemon-restart" "did not start"

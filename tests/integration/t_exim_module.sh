@@ -2,7 +2,8 @@
 # t_exim_module.sh - mtasts_lookup.so inside the module-capable Exim 4.96:
 # loading, version report, queries against a real mtastsd, the fail-closed
 # answers, the bounded timeout, connection reuse and reconnection, caching,
-# and what exim -d+lookup shows (exim-module/README.md).
+# the connection closed at Exim's tidy-up, and what exim -d+lookup shows
+# (exim-module/README.md).
 . tests/lib.sh
 . tests/integration/exim_lib.sh
 Z=${WORLD_ZONE:-example.test}
@@ -36,6 +37,11 @@ expect_match module-none "$(be "\${lookup mtasts,socket=$EL_SOCK{policy shared.$
 el_in "$EXIM" -C "$CONF" -d+lookup -be "\${lookup mtasts,socket=$EL_SOCK{ping}}" >"$EL_TOP/dbg.out" 2>&1
 expect_match module-debug-asked "$(cat "$EL_TOP/dbg.out")" "mtasts: asking $EL_SOCK \(timeout 10000 ms\): ping"
 expect_match module-debug-answer "$(cat "$EL_TOP/dbg.out")" 'mtasts: answer after [0-9]+ ms: ok version='
+# tidy(): Exim's tidy-up (search_tidyup, also run at exit) closes the
+# module's connection, after the answer and before the process ends
+expect_match module-tidy-closes-connection "$(sed -n '/mtasts: answer after/,$p' "$EL_TOP/dbg.out" |
+    grep -E 'search_tidyup called|mtasts: tidy: |terminating with rc' | tr '\n' ' ')" \
+    'search_tidyup called mtasts: tidy: closing connection fd [0-9]+ .*terminating with rc=0'
 
 # never DEFER: every failure is an OK answer with a status word
 expect_eq module-unreachable "$(be "\${lookup mtasts,socket=$EL_TOP/nothing.sock{policy enforce.$Z}{\$value}{LOOKUP-FAILED}}")" \
@@ -88,5 +94,13 @@ q=""; for i in $(seq 20); do q="$q\${lookup mtasts,socket=$EL_SOCK{mx enforce.$Z
 be "$q" >/dev/null
 after=$(el_ask stats | tr ' ' '\n' | sed -n 's/^clients_accepted=//p')
 expect_eq module-daemon-one-client-per-process "$((after - before - 1))" 1
+# and the daemon saw that client go: no connection of it left open
+# (clients_now counts the stats request's own connection)
+for _ in $(seq 40); do
+    now=$(el_ask stats | tr ' ' '\n' | sed -n 's/^clients_now=//p')
+    [ "$now" = 1 ] && break
+    sleep 0.05
+done
+expect_eq module-daemon-client-closed "$now" 1
 
 [ "$TESTS_FAILED" -eq 0 ]

@@ -6,8 +6,9 @@
 # the mail found in the world's SMTP sink, RFC 8460 §5.3 and DKIM-verified
 # against the key the world publishes, the HTTPS POST found on the world's
 # collector (media type, same JSON), a failing endpoint retried, a restart
-# between collecting and reporting losing nothing, and a report to a domain
-# whose MX fails its enforce policy delivered and not counted.
+# between collecting and reporting losing nothing, a report to a domain
+# whose MX fails its enforce policy delivered and not counted, and the
+# same exemption refused to a look-alike message arriving over SMTP.
 #
 #   EL_KIND=module|readsocket; . tests/integration/tlsrpt_e2e.sh
 #
@@ -291,5 +292,30 @@ expect_eq "tlsrpt-$K-nothing-posted-twice" \
     "$(ls "$WORLD_TLSRPT_DIR/"*.json 2>/dev/null | wc -l)" "$((posts_before + 2))"
 expect_match "tlsrpt-$K-retry-keeps-report-id" "$(mt report show testing.$Z --day today)" \
     "\"report-id\":\"[0-9]{8}[0-9a-f]{16}@$SUBMITTER\""
+# ------------------------------ the report exemption is mtastsd's alone
+# mtasts-tlsrpt.conf exempts a message from MTA-STS (RFC 8460 §5.3) only
+# when it was submitted on this machine without SMTP, as mtastsd submits
+# (sendmail_command): the same envelope sender and "TLS-Required: No"
+# arriving over SMTP from a client (exim -bs -oMa: as from 127.0.0.1, a
+# relaying host) are enforced. enforce-other-first's MX 10 is mx-other,
+# outside its policy: the exempt message goes there (routed as without a
+# policy), the enforced one to mx1 over verified TLS.
+mark=$(el_mx_mark other)
+r=smtp$$-$K@enforce-other-first.$Z
+EL_SMTP_ARGS="-oMa 127.0.0.1" EL_SMTP_HEADERS="TLS-Required: No" el_smtp main "$FROM" "$r" ||
+    fail "tlsrpt-$K-smtp-lookalike-accepted" "$(tr '\r\n' '  ' < "$EL_TOP/main/smtp.out")"
+expect_match "tlsrpt-$K-smtp-lookalike-enforced" "$(el_lines main "$EL_ID" | grep -F "=> $r ")" \
+    "R=mtasts_enforce T=mtasts_enforce_smtp H=mx1\\.$Z .* CV=yes "
+if el_mx_contacted other "$mark"; then
+    fail "tlsrpt-$K-smtp-lookalike-not-outside-policy" "mx-other saw a connection"
+else
+    pass "tlsrpt-$K-smtp-lookalike-not-outside-policy"
+fi
+r=local$$-$K@enforce-other-first.$Z
+printf 'From: %s\nTo: %s\nTLS-Required: No\nSubject: submitted as mtastsd does\n\nbody\n' "$FROM" "$r" |
+    el_run main -odi -i -f "$FROM" "$r" 2>>"$EL_TOP/main/send.err"
+expect_match "tlsrpt-$K-local-report-exempt" "$(grep -F "=> $r " "$EL_TOP/main/log/mainlog")" \
+    "R=dnslookup T=remote_smtp H=mx-other\\.$Z "
+
 [ "$TESTS_FAILED" -eq 0 ] || { echo "--- mtastsd log"; tail -n 40 "$EL_TOP/mtastsd.log"; }
 exit 0
