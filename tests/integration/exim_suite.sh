@@ -100,6 +100,17 @@ el_exim unsplit "$K" SPLIT=no || fail "exim-$K-config-unsplit" "did not load"
 rcpt enforce; el_send unsplit "b1u$N" "$R"
 delivered "exim-$K-1-enforce-unsplit-configuration" unsplit "$R" mx1 yes
 
+# the site's message options reach MTA-STS deliveries: Debian's DKIM_*
+# macros sign mail to a policy domain as remote_smtp signs the rest
+install -m 0600 -o Debian-exim "$WORLD_DKIM_KEY" "$EL_TOP/dkim.key"
+el_exim dkim "$K" "DKIM_DOMAIN=$WORLD_DKIM_DOMAIN" "DKIM_SELECTOR=$WORLD_DKIM_SELECTOR" \
+    "DKIM_PRIVATE_KEY=$EL_TOP/dkim.key" || fail "exim-$K-config-dkim" "did not load"
+rcpt enforce; el_send dkim "b1k$N" "$R"
+delivered "exim-$K-1-enforce-dkim-delivery" dkim "$R" mx1 yes
+eml=$(grep -lF "\"$R\"" "$WORLD_MX_DIR"/mx1/*.json 2>/dev/null | tail -n 1)
+expect_match "exim-$K-1-enforce-dkim-signed" "$(tr -d '\r\n\t ' < "${eml%.json}.eml" 2>/dev/null)" \
+    "DKIM-Signature:.*d=$WORLD_DKIM_DOMAIN;.*s=$WORLD_DKIM_SELECTOR;"
+
 # 2. enforce, an MX outside the policy is never used; the next matching MX is
 # RFC 8461 §4.1: enforce-other-first has MX 10 mx-other (not in the policy), 20 mx1
 mark_other=$(el_mx_mark other)
