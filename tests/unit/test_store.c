@@ -426,6 +426,90 @@ static void tlsrpt_writes_make_room_when_the_store_is_full(void)
     store_close(s);
 }
 
+/* store.h: a state update (text NULL) keeps the stored text, and never stores a policy without one */
+static void state_update_never_stores_a_policy_without_text(void)
+{
+    store_rec a, b;
+    mt_err err;
+    store *s;
+
+    fresh_dir();
+    s = store_open(dir, 64 << 20, &err);
+    T_ASSERT(s != NULL);
+    sample(&a, "id1", 1700000000, 3600);
+    T_EQ_INT(store_put(s, "kept.example", &a, &err), 0);
+    free(a.text);
+    a.text = NULL;			/* a state update, as pc_commit() writes */
+    a.text_len = 0;
+    a.last_used = 1700000100;
+    T_EQ_INT(store_put(s, "kept.example", &a, &err), 0);
+    T_EQ_INT(store_get(s, "kept.example", &b, &err), 1);
+    T_EQ_INT(b.last_used, 1700000100);
+    T_ASSERT(b.text_len > 0 && strstr(b.text, "mode: enforce") != NULL);
+    store_rec_free(&b);
+    /* the same for a domain no longer stored (evicted): nothing is written */
+    T_EQ_INT(store_put(s, "evicted.example", &a, &err), 0);
+    T_EQ_INT(store_get(s, "evicted.example", &b, &err), 0);
+    a.has_policy = 0;			/* state without a policy is stored */
+    T_EQ_INT(store_put(s, "unknown.example", &a, &err), 0);
+    T_EQ_INT(store_get(s, "unknown.example", &b, &err), 1);
+    store_rec_free(&b);
+    store_rec_free(&a);
+    store_close(s);
+}
+
+static int64_t hot_use;
+
+/* lastuse - the test's stand-in for the policy cache's memory */
+static int64_t lastuse(const char *domain, void *arg)
+{
+    (void) arg;
+    if (strcmp(domain, "hot.example") == 0)
+	return hot_use;
+    if (strcmp(domain, "busy.example") == 0)
+	return STORE_IN_USE;
+    return 0;
+}
+
+/*
+ * design.md "Storage": eviction ranks a domain by the later of its stored
+ * last use and the one the last-use callback knows (uses not yet
+ * written); a domain being looked up is never evicted
+ */
+static void eviction_ranks_by_the_freshest_last_use(void)
+{
+    store *s = fill_to_cap();
+    store_rec a, b;
+    mt_err err;
+    char name[64], big[2000];
+    int i;
+
+    T_ASSERT(s != NULL);
+    sample(&a, "id1", (int64_t) time(NULL), 86400);
+    a.mode = POLICY_MODE_TESTING;
+    memset(big, 'x', sizeof(big));
+    store_rec_set_text(&a, big, sizeof(big));
+    a.last_used = 1;			/* the oldest in the store ... */
+    T_EQ_INT(store_put(s, "hot.example", &a, &err), 0);
+    T_EQ_INT(store_put(s, "busy.example", &a, &err), 0);
+    T_EQ_INT(store_put(s, "cold.example", &a, &err), 0);
+    hot_use = 1000000;			/* ... but hot was used since: newest of all */
+    store_set_lastuse_cb(s, lastuse, NULL);
+    for (i = 0; i < 300; i++) {
+	snprintf(name, sizeof(name), "more%d.example", i);
+	a.last_used = 10000 + i;
+	T_EQ_INT(store_put(s, name, &a, &err), 0);
+    }
+    T_EQ_INT(store_get(s, "cold.example", &b, &err), 0);
+    T_EQ_INT(store_get(s, "more0.example", &b, &err), 0);
+    T_EQ_INT(store_get(s, "hot.example", &b, &err), 1);
+    store_rec_free(&b);
+    T_EQ_INT(store_get(s, "busy.example", &b, &err), 1);
+    store_rec_free(&b);
+    store_rec_free(&a);
+    store_close(s);
+}
+
 int main(void)
 {
     T_RUN(record_round_trips_every_field);
@@ -437,6 +521,8 @@ int main(void)
     T_RUN(env_has_room_for_other_named_databases);
     T_RUN(store_write_makes_room_when_the_map_is_full);
     T_RUN(tlsrpt_writes_make_room_when_the_store_is_full);
+    T_RUN(state_update_never_stores_a_policy_without_text);
+    T_RUN(eviction_ranks_by_the_freshest_last_use);
     fresh_dir();			/* removes the last one */
     if (dir[0])
 	rmdir(dir);
