@@ -14,7 +14,8 @@
  *	int     store_put_many(store *s, const char *const *domains,
  *	                    const store_rec *const *recs, size_t n, mt_err *err);
  *	int     store_del(store *s, const char *domain, mt_err *err);
- *	int     store_write(MDB_env *env, store_txn_fn fn, void *arg, mt_err *err);
+ *	int     store_write(MDB_env *env, const char *what, size_t size,
+ *	                    store_txn_fn fn, void *arg, mt_err *err);
  *	int     store_make_room(store *s, mt_err *err);
  *	int     store_foreach(store *s, store_visit_fn fn, void *arg, mt_err *err);
  *	int     store_schedule_due(store *s, int64_t until, store_due_fn fn,
@@ -61,7 +62,7 @@
 #define STORE_REC_FIXED (4 + 4 + 4 + 6 * 8)
 #define STORE_RESERVE_FRACTION 8	/* 1/8 of the cap kept for eviction itself */
 #define STORE_RESERVE_MIN (256u * 1024u)	/* but at least this much */
-#define STORE_WRITE_ATTEMPTS 64		/* rounds of making room per write */
+#define STORE_WRITE_ATTEMPTS 64		/* a write's tries: map growths and eviction rounds */
 
 /* store_lmdb_fail - fill err with an operation and LMDB's reason */
 int store_lmdb_fail(mt_err *err, const char *what, int rc)
@@ -557,10 +558,15 @@ static int key_ok(const char *domain)
     return n > 0 && n <= STORE_KEY_MAX;
 }
 
-/* store_write - fn in a write transaction, committed; when the map is full, make room, again */
-int store_write(MDB_env *env, store_txn_fn fn, void *arg, mt_err *err)
+/*
+ * store_write - fn in a write transaction, committed; when the map is full,
+ * make room within the write's budget and try again
+ */
+int store_write(MDB_env *env, const char *what, size_t size, store_txn_fn fn, void *arg,
+		mt_err *err)
 {
     store *s = mdb_env_get_userctx(env);
+    store_budget b = {0, 0, 0};
     MDB_txn *txn;
     int rc = 0, attempt;
 
@@ -573,12 +579,16 @@ int store_write(MDB_env *env, store_txn_fn fn, void *arg, mt_err *err)
 	    mdb_txn_abort(txn);
 	if (rc != MDB_MAP_FULL || s == NULL)
 	    break;
-	if (store_make_room(s, err) < 0)
-	    return rc;			/* err says why no room was made */
+	if (store_room_for(s, what ? what : "a write", size, &b, err) < 0)
+	    return rc;			/* err says what did not fit, and why */
     }
-    if (rc != 0)
+    if (rc != 0) {
 	store_lmdb_fail(err, "writing", rc);
-    return rc;
+	return rc;
+    }
+    if (s != NULL && !b.started)	/* a write that evicted has had its round */
+	store_check_fullness(s);
+    return 0;
 }
 
 typedef struct put_job {
@@ -601,27 +611,41 @@ static int put_all(MDB_txn *txn, void *arg)
     return rc;
 }
 
+/* rec_bytes - about the bytes of a record as stored, its key included */
+static size_t rec_bytes(const char *domain, const store_rec *r)
+{
+    size_t n = strlen(domain) + STORE_REC_FIXED + 2 + 2 * STS_ID_MAX + 2 + 4 + r->text_len, i;
+
+    for (i = 0; i < r->n_mx; i++)
+	n += 1 + strlen(r->mx[i]);
+    return n;
+}
+
 /* store_put_many - write n records in one transaction, making room when full */
 int store_put_many(store *s, const char *const *domains, const store_rec *const *recs,
 		   size_t n, mt_err *err)
 {
     put_job j = {s, domains, recs, n, {0}};
-    size_t i;
+    char what[STORE_WHAT_MAX];
+    size_t i, size = 0;
     int rc;
 
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
 	if (!key_ok(domains[i])) {
 	    mt_err_set(err, 0, 0, NULL, "store: bad key length");
 	    return -1;
 	}
+	size += rec_bytes(domains[i], recs[i]);
+    }
     if (n == 0)
 	return 0;
-    rc = store_write(s->env, put_all, &j, err);
+    if (n == 1)
+	snprintf(what, sizeof(what), "the record of %s", domains[0]);
+    else
+	snprintf(what, sizeof(what), "the records of %zu domains", n);
+    rc = store_write(s->env, what, size, put_all, &j, err);
     buf_free(&j.val);
-    if (rc != 0)
-	return -1;
-    store_check_fullness(s);
-    return 0;
+    return rc != 0 ? -1 : 0;
 }
 
 /* store_put - write one record in one transaction */
@@ -679,7 +703,7 @@ int store_del(store *s, const char *domain, mt_err *err)
 	mt_err_set(err, 0, 0, NULL, "store: bad key length");
 	return -1;
     }
-    rc = store_write(s->env, del_one, &j, err);
+    rc = store_write(s->env, "a deletion", 0, del_one, &j, err);
     return rc == 0 || rc == MDB_NOTFOUND ? 0 : -1;
 }
 

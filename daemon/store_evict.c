@@ -2,10 +2,12 @@
  * NAME
  *	store_evict - the store's size cap: the map grows, then the eviction rule
  * SUMMARY
- *	least recently used domains go first, by the freshest use known
+ *	least recently used domains go first; one write evicts a bounded share
  * SYNOPSIS
  *	#include "store_priv.h"
  *
+ *	int      store_room_for(store *s, const char *what, size_t size,
+ *	                        store_budget *b, mt_err *err);
  *	void     store_check_fullness(store *s);
  *	uint64_t store_used_bytes(store *s);
  *	int      store_make_room(store *s, mt_err *err);
@@ -30,9 +32,25 @@
  *	STORE_RESERVE_MIN below it: the room LMDB's copy-on-write deletes
  *	need), one round (store_check_fullness()).
  *
- *	A write that finds the map full (store_write()) runs a round and is
- *	tried again, up to STORE_WRITE_ATTEMPTS times; when nothing can be
- *	evicted it fails with "store full".
+ *	A write that finds the map full (store_room_for()) fails at once,
+ *	evicting nothing, when its size is known and larger than the cap
+ *	less the data eviction never removes (every page but those of
+ *	"policies" and "schedule"). Otherwise a round runs and the write is
+ *	tried again, until the write has evicted STORE_WRITE_EVICT_PERCENT
+ *	of the candidates it first saw, or a round deletes nothing; then it
+ *	fails with err naming the write and its size. What was evicted
+ *	stays evicted; all else is kept. (Whether a round freed pages is no
+ *	test: deleting small records leaves room inside pages that the
+ *	retried write may use while the page count stays the same.)
+ *
+ *	Cost: store_check_fullness() reads the high-water mark (O(1)) and
+ *	walks LMDB's free list (one entry per freeing transaction not yet
+ *	reused: microseconds beside a commit's fsync) only past soft_size;
+ *	so checking after every write (STORE_CHECK_EVERY 1) is cheap. A
+ *	round reads every record (O(n log n)) and deletes a tenth of them in
+ *	transactions of STORE_EVICT_TXN, so it runs about once per tenth of
+ *	the cap written; with millions of domains one round holds the event
+ *	loop for seconds (one fsync per STORE_EVICT_TXN deletes).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -160,11 +178,14 @@ static size_t delete_first(store *s, const evict_scan *sc, size_t n, int *rc)
     return gone;
 }
 
-/* evict - one round: delete STORE_EVICT_PERCENT of the candidates (at least one) */
-static int evict(store *s, mt_err *err)
+/*
+ * evict - one round: STORE_EVICT_PERCENT of the candidates (at least one),
+ * within b when b is not NULL; 0, 1 when nothing could be evicted, -1 with err
+ */
+static int evict(store *s, store_budget *b, mt_err *err)
 {
     evict_scan sc;
-    size_t n;
+    size_t n, gone;
     int rc;
 
     if (scan(s, &sc, err) < 0) {
@@ -173,17 +194,41 @@ static int evict(store *s, mt_err *err)
     }
     if (sc.n == 0) {
 	scan_free(&sc);
-	mt_err_set(err, 0, 0, NULL,
-		   "store full: %llu bytes hold only unexpired enforce policies;"
-		   " raise store_max_size", (unsigned long long) s->max_size);
-	return -1;
+	return 1;
     }
     n = sc.n * STORE_EVICT_PERCENT / 100;
     if (n == 0)
 	n = 1;
-    (void) delete_first(s, &sc, n, &rc);
+    if (b != NULL) {
+	if (!b->started) {
+	    b->started = 1;
+	    b->left = sc.n * STORE_WRITE_EVICT_PERCENT / 100;
+	    if (b->left == 0)
+		b->left = 1;
+	}
+	if (n > b->left)
+	    n = b->left;
+    }
+    gone = delete_first(s, &sc, n, &rc);
+    if (b != NULL) {
+	b->left -= gone;
+	b->gone += gone;
+    }
     scan_free(&sc);
-    return rc != 0 ? store_lmdb_fail(err, "evicting", rc) : 0;
+    if (rc != 0)
+	return store_lmdb_fail(err, "evicting", rc);
+    return gone == 0;			/* all gone already: nothing freed */
+}
+
+/* high_water - bytes up to the highest page ever used: O(1), at least the pages in use */
+static uint64_t high_water(store *s)
+{
+    MDB_envinfo info;
+    MDB_stat ms;
+
+    if (mdb_env_info(s->env, &info) != 0 || mdb_env_stat(s->env, &ms) != 0)
+	return 0;
+    return (uint64_t) (info.me_last_pgno + 1) * ms.ms_psize;
 }
 
 /*
@@ -219,6 +264,24 @@ uint64_t store_used_bytes(store *s)
     return (uint64_t) (info.me_last_pgno + 1 - free_pages) * ms.ms_psize;
 }
 
+/* evictable_bytes - at most what eviction could free: every page of "policies" and "schedule" */
+static uint64_t evictable_bytes(store *s)
+{
+    MDB_dbi dbi[2] = {s->policies, s->schedule};
+    uint64_t pages = 0;
+    MDB_stat ms, env;
+    MDB_txn *txn;
+    int i;
+
+    if (mdb_env_stat(s->env, &env) != 0 || mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+	return s->max_size;		/* unknown: assume all of it */
+    for (i = 0; i < 2; i++)
+	if (mdb_stat(txn, dbi[i], &ms) == 0)
+	    pages += ms.ms_branch_pages + ms.ms_leaf_pages + ms.ms_overflow_pages;
+    mdb_txn_abort(txn);
+    return pages * env.ms_psize;
+}
+
 /* store_check_fullness - after a write at the cap: one round past soft_size */
 void store_check_fullness(store *s)
 {
@@ -227,8 +290,8 @@ void store_check_fullness(store *s)
     if (s->map_size < s->max_size || ++s->writes < STORE_CHECK_EVERY)
 	return;
     s->writes = 0;
-    if (store_used_bytes(s) > s->soft_size)
-	(void) evict(s, &ignore);
+    if (high_water(s) > s->soft_size && store_used_bytes(s) > s->soft_size)
+	(void) evict(s, NULL, &ignore);
 }
 
 /* grow - double the map, up to the cap */
@@ -245,10 +308,62 @@ static int grow(store *s, mt_err *err)
     return 0;
 }
 
-/* store_make_room - grow the map toward the cap, or evict at the cap */
-int store_make_room(store *s, mt_err *err)
+/* kept_bytes - at least the bytes in use that eviction can never free */
+static uint64_t kept_bytes(store *s)
 {
+    uint64_t used = store_used_bytes(s), freeable = evictable_bytes(s);
+
+    return used > freeable ? used - freeable : 0;
+}
+
+/* store_room_for - the map is full for what (size bytes, 0 unknown): grow, or evict within b */
+int store_room_for(store *s, const char *what, size_t size, store_budget *b, mt_err *err)
+{
+    char name[STORE_WHAT_MAX];
+    uint64_t kept;
+    int rc;
+
     if (s->map_size < s->max_size)
 	return grow(s, err);
-    return evict(s, err);
+    if (size)
+	snprintf(name, sizeof(name), "%s (%zu bytes)", what, size);
+    else
+	snprintf(name, sizeof(name), "%s", what);
+    /* Before the first round: a write larger than all eviction could free evicts nothing. */
+    if (size && !b->started && ((kept = kept_bytes(s)) >= s->max_size
+				|| size > s->max_size - kept)) {
+	mt_err_set(err, 0, 0, NULL, "store full: %s can never fit: store_max_size is %llu"
+		   " bytes and %llu hold data never evicted; nothing evicted; raise store_max_size",
+		   name, (unsigned long long) s->max_size, (unsigned long long) kept);
+	return -1;
+    }
+    if (b->started && b->left == 0) {
+	mt_err_set(err, 0, 0, NULL, "store full: %s did not fit after evicting %zu domains,"
+		   " the most one write may (%d%%); raise store_max_size", name, b->gone,
+		   STORE_WRITE_EVICT_PERCENT);
+	return -1;
+    }
+    if ((rc = evict(s, b, err)) < 0)
+	return -1;
+    if (rc > 0) {
+	mt_err_set(err, 0, 0, NULL, "store full: %s did not fit: the rest holds only unexpired"
+		   " enforce policies, domains being looked up and TLS-RPT data;"
+		   " raise store_max_size", name);
+	return -1;
+    }
+    return 0;
+}
+
+/* store_make_room - grow the map toward the cap, or one round of eviction at the cap */
+int store_make_room(store *s, mt_err *err)
+{
+    int rc;
+
+    if (s->map_size < s->max_size)
+	return grow(s, err);
+    if ((rc = evict(s, NULL, err)) > 0)
+	mt_err_set(err, 0, 0, NULL, "store full: %llu bytes hold only unexpired enforce"
+		   " policies, domains being looked up and TLS-RPT data; raise store_max_size",
+		   (unsigned long long) s->max_size);
+    return rc == 0 ? 0 : -1;
 }

@@ -8,6 +8,8 @@
  *
  *	int      store_lmdb_fail(mt_err *err, const char *what, int rc);
  *	int      store_del_in_txn(store *s, MDB_txn *txn, const char *domain);
+ *	int      store_room_for(store *s, const char *what, size_t size,
+ *	                        store_budget *b, mt_err *err);
  *	void     store_check_fullness(store *s);
  *	uint64_t store_used_bytes(store *s);
  * DESCRIPTION
@@ -19,6 +21,10 @@
  *	returns -1. store_del_in_txn() deletes a record and its schedule key
  *	inside txn (an LMDB code).
  *
+ *	store_room_for() is called by store_write() when a write found the
+ *	map full: it grows the map, or evicts within the write's budget b
+ *	(zeroed before the first call); -1 with err naming what (size
+ *	bytes; 0: unknown) when it will make no more room for this write.
  *	store_check_fullness() runs after every committed write at the cap
  *	(the proactive round). store_used_bytes() is the pages in use.
  */
@@ -50,8 +56,16 @@ struct store {
     void *lastuse_arg;
 };
 
+/* What one write has evicted so far (store_room_for()) */
+typedef struct store_budget {
+    int started;			/* left is set: the first round has run */
+    size_t left;			/* domains this write may still evict */
+    size_t gone;			/* domains it evicted */
+} store_budget;
+
 int store_lmdb_fail(mt_err *err, const char *what, int rc);
 int store_del_in_txn(store *s, MDB_txn *txn, const char *domain);
+int store_room_for(store *s, const char *what, size_t size, store_budget *b, mt_err *err);
 void store_check_fullness(store *s);
 uint64_t store_used_bytes(store *s);
 
