@@ -1032,18 +1032,34 @@ static void on_commit_timer(evloop *loop, void *arg)
     (void) pc_commit(pc);
 }
 
-/* evictable - an entry eviction may free: idle, and not used since the last commit */
+/* evictable - an entry eviction may free: no flight or waiter holds it */
 static int evictable(const pc_entry *e)
 {
-    return !e->flight && !e->waiters && e->touched_ix == (size_t) -1;
+    return !e->flight && !e->waiters;
 }
 
 /*
- * on_evict - the store deleted a domain: follow it in memory. An entry used
- * since the last commit stays (its use is newer than the one it was evicted
- * by; the next commit stores it again). Inside a write (pc_commit()'s
- * names[] and recs[] point into entries, on_result() holds one) the domain
- * is queued and freed by write_end().
+ * last_use - the store's eviction asks for a domain's freshest use: the
+ * store's last_used may be PC_TOUCH_INTERVAL_MS old (batched commits), the
+ * entry's is now. An entry with network work or waiters is STORE_IN_USE.
+ */
+static int64_t last_use(const char *domain, void *arg)
+{
+    const pc_entry *e = entry_find(arg, domain);
+
+    if (e == NULL)
+	return 0;
+    return evictable(e) ? e->rec.last_used : STORE_IN_USE;
+}
+
+/*
+ * on_evict - the store deleted a domain: follow it in memory. The store
+ * ranked it by its use in memory too (last_use()), so it is among the
+ * coldest even when its state waits for the next commit; it goes from
+ * memory as well (its policy text went with the record, and a later
+ * lookup is a first contact). Inside a write (pc_commit()'s names[] and
+ * recs[] point into entries, on_result() holds one) the domain is queued
+ * and freed by write_end().
  */
 static void on_evict(const char *domain, void *arg)
 {
@@ -1073,7 +1089,8 @@ static void on_evict(const char *domain, void *arg)
 /*
  * write_end - a store write is over; at the outermost, free the entries
  * evicted meanwhile that are still evictable and that no retried batch
- * wrote back after their eviction (store_put_many()).
+ * wrote back after their eviction (store_put_many() writes back a state
+ * record, never a policy without its text).
  */
 static void write_end(policy_cache *pc)
 {
@@ -1143,6 +1160,7 @@ policy_cache *pc_new(evloop *loop, const mtasts_config *cfg, store *st, const pc
 	return NULL;
     }
     store_set_evict_cb(st, on_evict, pc);
+    store_set_lastuse_cb(st, last_use, pc);
     pc->commit_timer = evloop_timer(loop, PC_TOUCH_INTERVAL_MS, on_commit_timer, pc);
     return pc;
 }
@@ -1158,6 +1176,7 @@ void pc_free(policy_cache *pc)
     if (pc->commit_timer)
 	evloop_timer_cancel(pc->loop, pc->commit_timer);
     store_set_evict_cb(pc->st, NULL, NULL);
+    store_set_lastuse_cb(pc->st, NULL, NULL);
     while (pc->flights) {
 	pc_flight *f = pc->flights;
 

@@ -14,12 +14,14 @@
  *	int     store_put_many(store *s, const char *const *domains,
  *	                    const store_rec *const *recs, size_t n, mt_err *err);
  *	int     store_del(store *s, const char *domain, mt_err *err);
- *	int     store_write(MDB_env *env, store_txn_fn fn, void *arg, mt_err *err);
+ *	int     store_write(MDB_env *env, const char *what, size_t size,
+ *	                    store_txn_fn fn, void *arg, mt_err *err);
  *	int     store_make_room(store *s, mt_err *err);
  *	int     store_foreach(store *s, store_visit_fn fn, void *arg, mt_err *err);
  *	int     store_schedule_due(store *s, int64_t until, store_due_fn fn,
  *	                    void *arg, mt_err *err);
  *	void    store_set_evict_cb(store *s, store_evict_fn fn, void *arg);
+ *	void    store_set_lastuse_cb(store *s, store_lastuse_fn fn, void *arg);
  *	int     store_info(store *s, store_stats *st);
  *	void    store_rec_init(store_rec *r);
  *	void    store_rec_free(store_rec *r);
@@ -29,7 +31,8 @@
  *	int     store_rec_encode(const store_rec *r, buf *out);
  *	int     store_rec_decode(const void *data, size_t len, store_rec *out);
  * DESCRIPTION
- *	See store.h. A policies value is a compact little-endian record:
+ *	See store.h; the size cap and the eviction rule are in
+ *	store_evict.c. A policies value is a compact little-endian record:
  *
  *	u8 version (STORE_REC_VERSION), u8 flags (bit 0: has_policy),
  *	u8 mode, u8 last_failure, u32 max_age, u32 fail_count,
@@ -53,33 +56,16 @@
 #include "mt_err.h"
 
 #include "store.h"
+#include "store_priv.h"
 
 #define STORE_REC_VERSION 1
 #define STORE_REC_FIXED (4 + 4 + 4 + 6 * 8)
-#define STORE_SCHED_KEY_MAX (8 + STORE_KEY_MAX)
 #define STORE_RESERVE_FRACTION 8	/* 1/8 of the cap kept for eviction itself */
-#define STORE_EVICT_TXN 64		/* deletes per eviction transaction */
-#define STORE_CHECK_EVERY 1		/* writes between fullness checks at the cap */
 #define STORE_RESERVE_MIN (256u * 1024u)	/* but at least this much */
-#define STORE_WRITE_ATTEMPTS 64		/* rounds of making room per write */
+#define STORE_WRITE_ATTEMPTS 64		/* a write's tries: map growths and eviction rounds */
 
-struct store {
-    MDB_env *env;
-    MDB_dbi policies, schedule, meta;
-    uint64_t max_size;			/* the hard cap: the map never exceeds it */
-    uint64_t soft_size;			/* pages in use above this: evict first */
-    unsigned writes;			/* since the last fullness check */
-    uint64_t map_size;
-    uint64_t evicted;
-    store_evict_fn evict_cb;
-    void *evict_arg;
-};
-
-static int evict(store *s, mt_err *err);
-static void check_fullness(store *s);
-
-/* lmdb_fail - fill err with an operation and LMDB's reason */
-static int lmdb_fail(mt_err *err, const char *what, int rc)
+/* store_lmdb_fail - fill err with an operation and LMDB's reason */
+int store_lmdb_fail(mt_err *err, const char *what, int rc)
 {
     mt_err_set(err, 0, 0, NULL, "store: %s: %s", what, mdb_strerror(rc));
     return -1;
@@ -355,11 +341,11 @@ static int check_schema(store *s, MDB_txn *txn, mt_err *err, const char *path)
 	v.mv_data = num;
 	v.mv_size = strlen(num);
 	if ((rc = mdb_put(txn, s->meta, &k, &v, 0)) != 0)
-	    return lmdb_fail(err, "writing the schema version", rc);
+	    return store_lmdb_fail(err, "writing the schema version", rc);
 	return 0;
     }
     if (rc != 0)
-	return lmdb_fail(err, "reading the schema version", rc);
+	return store_lmdb_fail(err, "reading the schema version", rc);
     if (v.mv_size == 0 || v.mv_size >= sizeof(num)) {
 	mt_err_set(err, 0, 0, NULL, "store: %s: the schema version record is damaged", path);
 	return -1;
@@ -405,14 +391,14 @@ store *store_open(const char *dir, uint64_t max_size, mt_err *err)
 	? s->max_size - STORE_RESERVE_MIN : s->max_size - s->max_size / STORE_RESERVE_FRACTION;
     s->map_size = s->max_size < STORE_START_MAP ? s->max_size : STORE_START_MAP;
     if ((rc = mdb_env_create(&s->env)) != 0) {
-	lmdb_fail(err, "creating the environment", rc);
+	store_lmdb_fail(err, "creating the environment", rc);
 	free(s);
 	return NULL;
     }
     if ((rc = mdb_env_set_maxdbs(s->env, STORE_MAX_DBS)) != 0
 	|| (rc = mdb_env_set_mapsize(s->env, (size_t) s->map_size)) != 0
 	|| (rc = mdb_env_set_userctx(s->env, s)) != 0) {
-	lmdb_fail(err, "configuring the environment", rc);
+	store_lmdb_fail(err, "configuring the environment", rc);
 	goto fail;
     }
     if ((rc = mdb_env_open(s->env, path, MDB_NOSUBDIR, 0640)) != 0) {
@@ -423,20 +409,20 @@ store *store_open(const char *dir, uint64_t max_size, mt_err *err)
     if (mdb_env_info(s->env, &info) == 0)
 	s->map_size = info.me_mapsize;
     if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
-	lmdb_fail(err, "beginning the first transaction", rc);
+	store_lmdb_fail(err, "beginning the first transaction", rc);
 	goto fail;
     }
     if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0
 	|| (rc = mdb_dbi_open(txn, "policies", MDB_CREATE, &s->policies)) != 0
 	|| (rc = mdb_dbi_open(txn, "schedule", MDB_CREATE, &s->schedule)) != 0) {
-	lmdb_fail(err, "opening the databases", rc);
+	store_lmdb_fail(err, "opening the databases", rc);
 	goto fail;
     }
     if (check_schema(s, txn, err, path) < 0)
 	goto fail;
     if ((rc = mdb_txn_commit(txn)) != 0) {
 	txn = NULL;
-	lmdb_fail(err, "committing the first transaction", rc);
+	store_lmdb_fail(err, "committing the first transaction", rc);
 	goto fail;
     }
     return s;
@@ -470,6 +456,13 @@ void store_set_evict_cb(store *s, store_evict_fn fn, void *arg)
     s->evict_arg = arg;
 }
 
+/* store_set_lastuse_cb - where eviction learns of uses not yet written (batched) */
+void store_set_lastuse_cb(store *s, store_lastuse_fn fn, void *arg)
+{
+    s->lastuse_cb = fn;
+    s->lastuse_arg = arg;
+}
+
 /* store_get - one domain's record */
 int store_get(store *s, const char *domain, store_rec *out, mt_err *err)
 {
@@ -485,12 +478,12 @@ int store_get(store *s, const char *domain, store_rec *out, mt_err *err)
 	return -1;
     }
     if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-	return lmdb_fail(err, "read transaction", rc);
+	return store_lmdb_fail(err, "read transaction", rc);
     rc = mdb_get(txn, s->policies, &k, &v);
     if (rc == MDB_NOTFOUND)
 	ret = 0;
     else if (rc != 0)
-	ret = lmdb_fail(err, "reading a policy", rc);
+	ret = store_lmdb_fail(err, "reading a policy", rc);
     else if (store_rec_decode(v.mv_data, v.mv_size, out) < 0) {
 	mt_err_set(err, 0, 0, NULL, "store: the record of %s is damaged", domain);
 	ret = -1;
@@ -502,7 +495,9 @@ int store_get(store *s, const char *domain, store_rec *out, mt_err *err)
 
 /*
  * put_in_txn - write a record and keep its schedule key in step; a record
- * without text keeps the text already stored
+ * without text keeps the text already stored. A policy is never stored
+ * without its text: a state update (text NULL) of a policy that is no
+ * longer stored (evicted meanwhile) is not written at all.
  */
 static int put_in_txn(store *s, MDB_txn *txn, const char *domain, const store_rec *r,
 		      buf *val)
@@ -517,6 +512,11 @@ static int put_in_txn(store *s, MDB_txn *txn, const char *domain, const store_re
 	have_old = 1;
     else if (rc != 0 && rc != MDB_NOTFOUND)
 	return rc;
+    if (r->text == NULL && r->has_policy && !(have_old && old.has_policy)) {
+	if (have_old)
+	    store_rec_free(&old);
+	return 0;
+    }
     if (have_old && old.refresh_due && old.refresh_due != r->refresh_due) {
 	skv.mv_size = sched_key(sk, old.refresh_due, domain);
 	skv.mv_data = sk;
@@ -558,10 +558,15 @@ static int key_ok(const char *domain)
     return n > 0 && n <= STORE_KEY_MAX;
 }
 
-/* store_write - fn in a write transaction, committed; when the map is full, make room, again */
-int store_write(MDB_env *env, store_txn_fn fn, void *arg, mt_err *err)
+/*
+ * store_write - fn in a write transaction, committed; when the map is full,
+ * make room within the write's budget and try again
+ */
+int store_write(MDB_env *env, const char *what, size_t size, store_txn_fn fn, void *arg,
+		mt_err *err)
 {
     store *s = mdb_env_get_userctx(env);
+    store_budget b = {0, 0, 0};
     MDB_txn *txn;
     int rc = 0, attempt;
 
@@ -574,12 +579,16 @@ int store_write(MDB_env *env, store_txn_fn fn, void *arg, mt_err *err)
 	    mdb_txn_abort(txn);
 	if (rc != MDB_MAP_FULL || s == NULL)
 	    break;
-	if (store_make_room(s, err) < 0)
-	    return rc;			/* err says why no room was made */
+	if (store_room_for(s, what ? what : "a write", size, &b, err) < 0)
+	    return rc;			/* err says what did not fit, and why */
     }
-    if (rc != 0)
-	lmdb_fail(err, "writing", rc);
-    return rc;
+    if (rc != 0) {
+	store_lmdb_fail(err, "writing", rc);
+	return rc;
+    }
+    if (s != NULL && !b.started)	/* a write that evicted has had its round */
+	store_check_fullness(s);
+    return 0;
 }
 
 typedef struct put_job {
@@ -602,27 +611,41 @@ static int put_all(MDB_txn *txn, void *arg)
     return rc;
 }
 
+/* rec_bytes - about the bytes of a record as stored, its key included */
+static size_t rec_bytes(const char *domain, const store_rec *r)
+{
+    size_t n = strlen(domain) + STORE_REC_FIXED + 2 + 2 * STS_ID_MAX + 2 + 4 + r->text_len, i;
+
+    for (i = 0; i < r->n_mx; i++)
+	n += 1 + strlen(r->mx[i]);
+    return n;
+}
+
 /* store_put_many - write n records in one transaction, making room when full */
 int store_put_many(store *s, const char *const *domains, const store_rec *const *recs,
 		   size_t n, mt_err *err)
 {
     put_job j = {s, domains, recs, n, {0}};
-    size_t i;
+    char what[STORE_WHAT_MAX];
+    size_t i, size = 0;
     int rc;
 
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
 	if (!key_ok(domains[i])) {
 	    mt_err_set(err, 0, 0, NULL, "store: bad key length");
 	    return -1;
 	}
+	size += rec_bytes(domains[i], recs[i]);
+    }
     if (n == 0)
 	return 0;
-    rc = store_write(s->env, put_all, &j, err);
+    if (n == 1)
+	snprintf(what, sizeof(what), "the record of %s", domains[0]);
+    else
+	snprintf(what, sizeof(what), "the records of %zu domains", n);
+    rc = store_write(s->env, what, size, put_all, &j, err);
     buf_free(&j.val);
-    if (rc != 0)
-	return -1;
-    check_fullness(s);
-    return 0;
+    return rc != 0 ? -1 : 0;
 }
 
 /* store_put - write one record in one transaction */
@@ -631,8 +654,8 @@ int store_put(store *s, const char *domain, const store_rec *r, mt_err *err)
     return store_put_many(s, &domain, &r, 1, err);
 }
 
-/* del_in_txn - delete a record and its schedule key */
-static int del_in_txn(store *s, MDB_txn *txn, const char *domain)
+/* store_del_in_txn - delete a record and its schedule key */
+int store_del_in_txn(store *s, MDB_txn *txn, const char *domain)
 {
     unsigned char sk[STORE_SCHED_KEY_MAX];
     MDB_val k = {strlen(domain), (void *) domain}, v, skv;
@@ -667,7 +690,7 @@ static int del_one(MDB_txn *txn, void *arg)
 {
     del_job *j = arg;
 
-    return del_in_txn(j->s, txn, j->domain);
+    return store_del_in_txn(j->s, txn, j->domain);
 }
 
 /* store_del - forget a domain */
@@ -680,7 +703,7 @@ int store_del(store *s, const char *domain, mt_err *err)
 	mt_err_set(err, 0, 0, NULL, "store: bad key length");
 	return -1;
     }
-    rc = store_write(s->env, del_one, &j, err);
+    rc = store_write(s->env, "a deletion", 0, del_one, &j, err);
     return rc == 0 || rc == MDB_NOTFOUND ? 0 : -1;
 }
 
@@ -694,10 +717,10 @@ int store_foreach(store *s, store_visit_fn fn, void *arg, mt_err *err)
     int rc, op = MDB_FIRST, stop = 0;
 
     if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-	return lmdb_fail(err, "read transaction", rc);
+	return store_lmdb_fail(err, "read transaction", rc);
     if ((rc = mdb_cursor_open(txn, s->policies, &cur)) != 0) {
 	mdb_txn_abort(txn);
-	return lmdb_fail(err, "cursor", rc);
+	return store_lmdb_fail(err, "cursor", rc);
     }
     while (!stop && (rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
 	store_rec r;
@@ -715,7 +738,7 @@ int store_foreach(store *s, store_visit_fn fn, void *arg, mt_err *err)
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
     if (rc != 0 && rc != MDB_NOTFOUND)
-	return lmdb_fail(err, "walking the policies", rc);
+	return store_lmdb_fail(err, "walking the policies", rc);
     return 0;
 }
 
@@ -729,10 +752,10 @@ int store_schedule_due(store *s, int64_t until, store_due_fn fn, void *arg, mt_e
     int rc, op = MDB_FIRST;
 
     if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-	return lmdb_fail(err, "read transaction", rc);
+	return store_lmdb_fail(err, "read transaction", rc);
     if ((rc = mdb_cursor_open(txn, s->schedule, &cur)) != 0) {
 	mdb_txn_abort(txn);
-	return lmdb_fail(err, "cursor", rc);
+	return store_lmdb_fail(err, "cursor", rc);
     }
     while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
 	const unsigned char *p = k.mv_data;
@@ -754,175 +777,8 @@ int store_schedule_due(store *s, int64_t until, store_due_fn fn, void *arg, mt_e
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
     if (rc != 0 && rc != MDB_NOTFOUND)
-	return lmdb_fail(err, "walking the schedule", rc);
+	return store_lmdb_fail(err, "walking the schedule", rc);
     return 0;
-}
-
-typedef struct evict_cand {
-    char *domain;
-    int64_t last_used;
-} evict_cand;
-
-typedef struct evict_scan {
-    evict_cand *v;
-    size_t n, cap;
-    int64_t now;
-    int oom;
-} evict_scan;
-
-/* collect_candidate - a domain that the eviction rule may delete */
-static int collect_candidate(const char *domain, const store_rec *r, void *arg)
-{
-    evict_scan *sc = arg;
-
-    if (r->has_policy && r->mode == POLICY_MODE_ENFORCE && r->expires > sc->now)
-	return 0;			/* unexpired enforce: kept */
-    if (sc->n == sc->cap) {
-	size_t nc = sc->cap ? sc->cap * 2 : 256;
-	evict_cand *nv = realloc(sc->v, nc * sizeof(*nv));
-
-	if (nv == NULL)
-	    return sc->oom = 1;
-	sc->v = nv;
-	sc->cap = nc;
-    }
-    if ((sc->v[sc->n].domain = strdup(domain)) == NULL)
-	return sc->oom = 1;
-    sc->v[sc->n++].last_used = r->last_used;
-    return 0;
-}
-
-/* cand_cmp - least recently used first */
-static int cand_cmp(const void *a, const void *b)
-{
-    const evict_cand *x = a, *y = b;
-
-    return (x->last_used > y->last_used) - (x->last_used < y->last_used);
-}
-
-/* evict - delete the least recently used evictable domains */
-static int evict(store *s, mt_err *err)
-{
-    evict_scan sc = {0};
-    MDB_txn *txn;
-    size_t i, n, gone, per;
-    int rc;
-
-    sc.now = (int64_t) time(NULL);
-    if (store_foreach(s, collect_candidate, &sc, err) < 0 || sc.oom) {
-	if (sc.oom)
-	    mt_err_set(err, 0, 0, NULL, "store: out of memory while evicting");
-	n = 0;
-	rc = -1;
-	goto done;
-    }
-    if (sc.n == 0) {
-	mt_err_set(err, 0, 0, NULL,
-		   "store full: %llu bytes hold only unexpired enforce policies;"
-		   " raise store_max_size", (unsigned long long) s->max_size);
-	rc = -1;
-	goto done;
-    }
-    qsort(sc.v, sc.n, sizeof(*sc.v), cand_cmp);
-    n = sc.n * STORE_EVICT_PERCENT / 100;
-    if (n == 0)
-	n = 1;
-    rc = 0;
-    for (gone = 0, per = STORE_EVICT_TXN; gone < n && rc == 0; ) {
-	size_t end = gone + per < n ? gone + per : n;
-
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-	    break;
-	for (i = gone; i < end && rc == 0; i++)
-	    if ((rc = del_in_txn(s, txn, sc.v[i].domain)) == MDB_NOTFOUND)
-		rc = 0;
-	if (rc != 0)
-	    mdb_txn_abort(txn);
-	else if ((rc = mdb_txn_commit(txn)) == 0)
-	    gone = end;
-	/* Deletes copy pages too: when even they find the map full, fewer at a time. */
-	if (rc == MDB_MAP_FULL && per > 1) {
-	    per /= 2;
-	    rc = 0;
-	}
-    }
-    /* The committed deletes are done even when a later one failed: report them. */
-    s->evicted += gone;
-    for (i = 0; i < gone; i++)
-	if (s->evict_cb)
-	    s->evict_cb(sc.v[i].domain, s->evict_arg);
-    if (rc != 0) {
-	rc = lmdb_fail(err, "evicting", rc);
-	goto done;
-    }
-    rc = 0;
-done:
-    for (i = 0; i < sc.n; i++)
-	free(sc.v[i].domain);
-    free(sc.v);
-    return rc;
-}
-
-/*
- * used_bytes - pages in use (the highest page less those on the free list)
- *
- * Copy-on-write: even a delete needs free pages, so a map that is full
- * to the last page cannot shrink its content. We therefore evict when
- * the pages in use pass soft_size (7/8 of the cap), leaving the rest
- * for the deletes themselves; MDB_MAP_FULL at the cap is the backstop.
- */
-static uint64_t used_bytes(store *s)
-{
-    MDB_envinfo info;
-    MDB_stat ms;
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    MDB_val k, v;
-    uint64_t free_pages = 0;
-
-    if (mdb_env_info(s->env, &info) != 0 || mdb_env_stat(s->env, &ms) != 0)
-	return 0;
-    if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
-	return 0;
-    if (mdb_cursor_open(txn, 0 /* FREE_DBI */ , &cur) == 0) {
-	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0)
-	    if (v.mv_size >= sizeof(size_t))
-		free_pages += *(const size_t *) v.mv_data;
-	mdb_cursor_close(cur);
-    }
-    mdb_txn_abort(txn);
-    if (free_pages > info.me_last_pgno + 1)
-	return 0;
-    return (uint64_t) (info.me_last_pgno + 1 - free_pages) * ms.ms_psize;
-}
-
-/* check_fullness - every few writes near the cap: evict past soft_size */
-static void check_fullness(store *s)
-{
-    mt_err ignore;
-
-    if (s->map_size < s->max_size || ++s->writes < STORE_CHECK_EVERY)
-	return;
-    s->writes = 0;
-    if (used_bytes(s) > s->soft_size)
-	(void) evict(s, &ignore);
-}
-
-/* store_make_room - grow the map toward the cap, or evict at the cap */
-int store_make_room(store *s, mt_err *err)
-{
-    if (s->map_size < s->max_size) {
-	uint64_t n = s->map_size * 2;
-	int rc;
-
-	if (n > s->max_size)
-	    n = s->max_size;
-	if ((rc = mdb_env_set_mapsize(s->env, (size_t) n)) != 0)
-	    return lmdb_fail(err, "growing the map", rc);
-	s->map_size = n;
-	return 0;
-    }
-    return evict(s, err);
 }
 
 /* store_info - counts and sizes */
@@ -939,7 +795,7 @@ int store_info(store *s, store_stats *st)
 	st->map_size = info.me_mapsize;
 	st->file_bytes = (uint64_t) (info.me_last_pgno + 1) * ms.ms_psize;
     }
-    st->used_bytes = used_bytes(s);
+    st->used_bytes = store_used_bytes(s);
     if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
 	return -1;
     if (mdb_stat(txn, s->policies, &ms) == 0)

@@ -14,12 +14,14 @@
  *	int     store_put_many(store *s, const char *const *domains,
  *	                    const store_rec *const *recs, size_t n, mt_err *err);
  *	int     store_del(store *s, const char *domain, mt_err *err);
- *	int     store_write(MDB_env *env, store_txn_fn fn, void *arg, mt_err *err);
+ *	int     store_write(MDB_env *env, const char *what, size_t size,
+ *	                    store_txn_fn fn, void *arg, mt_err *err);
  *	int     store_make_room(store *s, mt_err *err);
  *	int     store_foreach(store *s, store_visit_fn fn, void *arg, mt_err *err);
  *	int     store_schedule_due(store *s, int64_t until, store_due_fn fn,
  *	                    void *arg, mt_err *err);
  *	void    store_set_evict_cb(store *s, store_evict_fn fn, void *arg);
+ *	void    store_set_lastuse_cb(store *s, store_lastuse_fn fn, void *arg);
  *	int     store_info(store *s, store_stats *st);
  *	void    store_rec_init(store_rec *r);
  *	void    store_rec_free(store_rec *r);
@@ -47,14 +49,17 @@
  *	store_write() is the one write path of the environment: it runs
  *	fn(txn, arg) in a write transaction and commits it when fn returns
  *	0 (fn returns 0 or an LMDB error code, and must do the same work
- *	when run again: a failed attempt is aborted). When the map is full
- *	(MDB_MAP_FULL from fn or the commit) it calls store_make_room() and
- *	runs fn again, up to STORE_WRITE_ATTEMPTS times. Returns 0, or the
- *	LMDB error code of the last attempt with err saying why (what
- *	store_make_room() said when it could make no room). An environment
+ *	when run again: a failed attempt is aborted). what names the write
+ *	for messages ("the TLS-RPT report of example.com"; NULL: "a
+ *	write"), size is about the bytes it adds (0: unknown). When the map
+ *	is full (MDB_MAP_FULL from fn or the commit) it grows the map, or at
+ *	max_size evicts within the write's budget (below), and runs fn
+ *	again. Returns 0, or the LMDB error code of the last attempt
+ *	(MDB_MAP_FULL when no more room would be made: err then says
+ *	"store full:", what did not fit, its size and why). An environment
  *	that is not a store's (a test's own) is written once, without
  *	making room. store_make_room() grows the map toward max_size, or at
- *	max_size evicts (below).
+ *	max_size runs one round of eviction.
  *
  *	Records. "policies" maps a normalised domain (the key, at most
  *	DOMAIN_MAX bytes, well within LMDB's 511) to a store_rec: the cached
@@ -68,7 +73,10 @@
  *	domain) exists exactly for records with refresh_due != 0, so the
  *	refresh scheduler walks it in time order (store_schedule_due()).
  *	A record whose text is NULL keeps the policy text already stored
- *	(state-only updates need not carry the policy). store_put_many()
+ *	(state-only updates need not carry the policy); when none is stored
+ *	(the domain was evicted) such a record with has_policy set is not
+ *	written at all: a policy is never stored without its text, and the
+ *	domain stays evicted. store_put_many()
  *	writes n records in one transaction (batched state updates).
  *	store_del() removes a record and its schedule key.
  *
@@ -77,14 +85,21 @@
  *	fn returns 0 to go on, non-zero to stop. store_schedule_due() calls
  *	fn(domain, due) for schedule keys with due <= until, in due order.
  *
- *	Eviction (design.md "Storage"): once the map has grown to max_size,
- *	every write checks the pages in use; past 7/8 of max_size (at least
- *	256 KiB below it: the room LMDB's copy-on-write deletes need), and whenever a
- *	write finds the map full, the least recently used domains without
- *	an unexpired enforce policy are deleted, STORE_EVICT_PERCENT of them
- *	at a time (at least one), and a failed write is retried; the evict
- *	callback hears each domain deleted so memory indexes can follow.
- *	When nothing can be evicted the write fails with "store full".
+ *	Eviction (design.md "Storage"; store_evict.c has the details): once
+ *	the map has grown to max_size, every write checks the pages in use;
+ *	past 7/8 of max_size (at least 256 KiB below it: the room LMDB's
+ *	copy-on-write deletes need), and whenever a write finds the map
+ *	full, the least recently used domains without an unexpired enforce
+ *	policy are deleted from "policies", STORE_EVICT_PERCENT of them at a
+ *	time (at least one), and a failed write is retried. A domain's last
+ *	use is the later of its stored last_used and what the last-use
+ *	callback says (uses the caller has not written yet); a domain the
+ *	callback says is STORE_IN_USE is kept. The evict callback hears each
+ *	domain deleted so memory indexes can follow. One write evicts at
+ *	most STORE_WRITE_EVICT_PERCENT of the candidates, and nothing when
+ *	its size alone exceeds what eviction could ever free; a write that
+ *	does not fit then fails ("store full: ...") and all other data stays.
+ *	Nothing but "policies" (and its schedule keys) is ever evicted.
  *
  *	store_info() fills counts and sizes for stats.
  *
@@ -113,6 +128,9 @@
 #define STORE_MIN_MAP (1024u * 1024u)	/* never start below 1 MiB */
 #define STORE_START_MAP (16u * 1024u * 1024u)	/* first map size when the cap allows */
 #define STORE_EVICT_PERCENT 10		/* of eviction candidates per round */
+#define STORE_WRITE_EVICT_PERCENT 15	/* of them, at most, for one write that does not fit */
+#define STORE_WHAT_MAX 160		/* store_write()'s what, as messages show it */
+#define STORE_IN_USE INT64_MAX		/* store_lastuse_fn: being looked up, not evictable */
 
 /* why the last fetch or lookup of a domain failed */
 typedef enum store_failure {
@@ -157,6 +175,8 @@ typedef struct store store;
 typedef int (*store_visit_fn)(const char *domain, const store_rec *r, void *arg);
 typedef int (*store_due_fn)(const char *domain, int64_t due, void *arg);
 typedef void (*store_evict_fn)(const char *domain, void *arg);
+/* the domain's last use as the caller knows it (Unix seconds; 0 unknown), or STORE_IN_USE */
+typedef int64_t (*store_lastuse_fn)(const char *domain, void *arg);
 typedef int (*store_txn_fn)(MDB_txn *txn, void *arg);
 
 store *store_open(const char *dir, uint64_t max_size, mt_err *err);
@@ -167,10 +187,12 @@ int store_put(store *s, const char *domain, const store_rec *r, mt_err *err);
 int store_put_many(store *s, const char *const *domains, const store_rec *const *recs,
 		   size_t n, mt_err *err);
 int store_del(store *s, const char *domain, mt_err *err);
-int store_write(MDB_env *env, store_txn_fn fn, void *arg, mt_err *err);
+int store_write(MDB_env *env, const char *what, size_t size, store_txn_fn fn, void *arg,
+		mt_err *err);
 int store_foreach(store *s, store_visit_fn fn, void *arg, mt_err *err);
 int store_schedule_due(store *s, int64_t until, store_due_fn fn, void *arg, mt_err *err);
 void store_set_evict_cb(store *s, store_evict_fn fn, void *arg);
+void store_set_lastuse_cb(store *s, store_lastuse_fn fn, void *arg);
 int store_make_room(store *s, mt_err *err);
 int store_info(store *s, store_stats *st);
 

@@ -22,6 +22,7 @@
  *	transaction).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,10 +176,11 @@ static uint32_t get32(const unsigned char *p)
     return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
 }
 
-/* lmdb_err - fill err from an LMDB return code */
+/* lmdb_err - fill err from an LMDB return code (a full store: store_write() said what) */
 static int lmdb_err(mt_err *err, const char *what, int rc)
 {
-    mt_err_set(err, 0, 0, NULL, "tlsrpt counters: %s: %s", what, mdb_strerror(rc));
+    if (rc != MDB_MAP_FULL)
+	mt_err_set(err, 0, 0, NULL, "tlsrpt counters: %s: %s", what, mdb_strerror(rc));
     return -1;
 }
 
@@ -210,7 +212,7 @@ tlsrpt_counters *tlsrpt_counters_open(MDB_env *env, mt_err *err)
 	return NULL;
     }
     c->env = env;
-    if ((rc = store_write(env, open_dbs, c, err)) != 0) {
+    if ((rc = store_write(env, "the TLS-RPT counter databases", 0, open_dbs, c, err)) != 0) {
 	lmdb_err(err, "open databases", rc);
 	free(c);
 	return NULL;
@@ -421,16 +423,34 @@ static int write_pending(MDB_txn *txn, void *arg)
     return 0;
 }
 
+/* pending_bytes - about what write_pending() adds: counters, new blobs and their index */
+static size_t pending_bytes(const tlsrpt_counters *c)
+{
+    size_t i, n = 0;
+    const hent *e;
+
+    for (i = 0; i < c->deltas.nslot; i++)
+	for (e = c->deltas.slot[i]; e; e = e->next)
+	    n += e->len + sizeof(uint64_t);
+    for (i = 0; i < c->interned.nslot; i++)
+	for (e = c->interned.slot[i]; e; e = e->next)
+	    if (e->fresh)
+		n += e->len + 1 + SHA256_DIGEST_LENGTH + 2 * 4;	/* blob, intern key, ids */
+    return n;
+}
+
 /* tlsrpt_counters_commit - write pending counts and new blobs in one transaction */
 int tlsrpt_counters_commit(tlsrpt_counters *c, mt_err *err)
 {
+    char what[64];
     size_t i;
     hent *e;
     int rc;
 
     if (c->deltas.n == 0)
 	return 0;
-    if ((rc = store_write(c->env, write_pending, c, err)) != 0)
+    snprintf(what, sizeof(what), "%zu TLS-RPT counters", c->deltas.n);
+    if ((rc = store_write(c->env, what, pending_bytes(c), write_pending, c, err)) != 0)
 	return lmdb_err(err, "write", rc);
     ht_clear(&c->deltas);
     if (c->interned.n > INTERN_CACHE_MAX)
@@ -773,7 +793,7 @@ int tlsrpt_counters_prune(tlsrpt_counters *c, uint32_t first_kept_day, mt_err *e
 
     if (tlsrpt_counters_commit(c, err) < 0)
 	return -1;
-    if ((rc = store_write(c->env, prune_txn, &j, err)) != 0)
+    if ((rc = store_write(c->env, "the TLS-RPT counters prune", 0, prune_txn, &j, err)) != 0)
 	return lmdb_err(err, "prune", rc);
     /* the cache may name blobs just deleted */
     ht_clear(&c->interned);

@@ -202,7 +202,7 @@ static int put_one(MDB_txn *txn, void *arg)
 static int put_entry(tlsrpt_sender *s, const tlsrpt_outbox_entry *e, int noover, mt_err *err)
 {
     unsigned char k[4 + 256];
-    char *text = entry_encode(e);
+    char *text = entry_encode(e), what[STORE_WHAT_MAX];
     put_job j;
     int rc;
 
@@ -214,12 +214,14 @@ static int put_entry(tlsrpt_sender *s, const tlsrpt_outbox_entry *e, int noover,
     j.k.mv_size = outbox_key(e->day, e->domain, k, sizeof(k)), j.k.mv_data = k;
     j.v.mv_size = strlen(text), j.v.mv_data = text;
     j.flags = noover ? MDB_NOOVERWRITE : 0;
-    rc = store_write(s->env, put_one, &j, err);
+    snprintf(what, sizeof(what), "the TLS-RPT report of %s", e->domain);
+    rc = store_write(s->env, what, j.k.mv_size + j.v.mv_size, put_one, &j, err);
     free(text);
     if (rc == MDB_KEYEXIST)
 	return 1;
     if (rc != 0) {
-	mt_err_set(err, 0, 0, NULL, "outbox %s: %s", e->domain, mdb_strerror(rc));
+	if (rc != MDB_MAP_FULL)		/* full: the store's err names the report */
+	    mt_err_set(err, 0, 0, NULL, "outbox %s: %s", e->domain, mdb_strerror(rc));
 	return -1;
     }
     return 0;
@@ -337,8 +339,9 @@ int tlsrpt_outbox_prune(tlsrpt_sender *s, uint32_t first_kept_day, mt_err *err)
     prune_job j = {s, first_kept_day};
     int rc;
 
-    if ((rc = store_write(s->env, prune_txn, &j, err)) != 0) {
-	mt_err_set(err, 0, 0, NULL, "outbox prune: %s", mdb_strerror(rc));
+    if ((rc = store_write(s->env, "the TLS-RPT outbox prune", 0, prune_txn, &j, err)) != 0) {
+	if (rc != MDB_MAP_FULL)
+	    mt_err_set(err, 0, 0, NULL, "outbox prune: %s", mdb_strerror(rc));
 	return -1;
     }
     return 0;
@@ -803,8 +806,9 @@ tlsrpt_sender *tlsrpt_sender_new(evloop *loop, const mtasts_config *cfg, MDB_env
     s->cfg = cfg;
     s->env = env;
     s->disc = disc;
-    if ((rc = store_write(env, open_outbox, s, err)) != 0) {
-	mt_err_set(err, 0, 0, NULL, "tlsrpt outbox: %s", mdb_strerror(rc));
+    if ((rc = store_write(env, "the TLS-RPT outbox database", 0, open_outbox, s, err)) != 0) {
+	if (rc != MDB_MAP_FULL)
+	    mt_err_set(err, 0, 0, NULL, "tlsrpt outbox: %s", mdb_strerror(rc));
 	free(s);
 	return NULL;
     }

@@ -14,6 +14,7 @@
 #include "policy_cache.h"
 #include "store.h"
 #include "t.h"
+#include "t_store.h"
 
 /* ---- the scripted engine: remembers each start, the test finishes it ---- */
 
@@ -127,6 +128,14 @@ static void setup(void)
     pc_set_failure_hook(pc, on_hook, NULL);
     ncalls = 0;
     hook_calls = 0;
+}
+
+/* setup_small - setup() with the smallest store, to reach its cap */
+static void setup_small(void)
+{
+    store_cap = STORE_MIN_MAP;
+    setup();
+    store_cap = 16 << 20;
 }
 
 static void teardown(void)
@@ -642,9 +651,7 @@ static void store_eviction_bounds_memory_entries(void)
     got g;
     int i;
 
-    store_cap = STORE_MIN_MAP;
-    setup();
-    store_cap = 16 << 20;
+    setup_small();
     for (i = 0; i < 12000; i++) {
 	disc_result *r = result(DISC_NO_POLICY);
 
@@ -672,6 +679,115 @@ static void store_eviction_bounds_memory_entries(void)
 
 	T_EQ_INT(store_get(st, "unknown0.example", &r, &err), 0);
     }
+    teardown();
+}
+
+/* ---- eviction and the batched last-use times (design.md "Storage") ---- */
+
+/* fill_cold - evictable testing policies straight into the store, last used at
+ * last_used, until the eviction rule has run; the number written */
+static int fill_cold(int64_t last_used)
+{
+    char name[64], text[2000];
+    store_stats ss;
+    store_rec r;
+    mt_err err;
+    uint64_t before;
+    int i;
+
+    store_info(st, &ss);
+    before = ss.evicted;
+    store_rec_init(&r);
+    r.has_policy = 1;
+    r.mode = POLICY_MODE_TESTING;
+    strcpy(r.id, "cold");
+    r.max_age = 86400;
+    r.fetched = time(NULL);
+    r.expires = r.fetched + 86400;
+    r.last_used = last_used;
+    memset(text, 'c', sizeof(text));
+    store_rec_set_text(&r, text, sizeof(text));
+    for (i = 0; i < 3000 && ss.evicted == before; i++) {
+	snprintf(name, sizeof(name), "cold%d.example", i);
+	if (store_put(st, name, &r, &err) < 0)
+	    break;
+	store_info(st, &ss);
+    }
+    store_rec_free(&r);
+    return i;
+}
+
+/* hot_policy - a testing policy for domain, stored last used at stored_use */
+static void hot_policy(const char *domain, int64_t stored_use)
+{
+    got g;
+
+    ask(domain, 0, &g);
+    finish(ncalls - 1, policy_result("v1", POLICY_MODE_TESTING, 86400));
+    pc_find_mut(pc, domain)->rec.last_used = stored_use;
+    pc_commit(pc);
+}
+
+/*
+ * A domain used within the last PC_TOUCH_INTERVAL_MS has an old last-use
+ * time in the store; eviction must rank it by the use the daemon knows,
+ * so its cached policy outlives colder domains.
+ */
+static void recently_used_domain_survives_eviction_of_colder_ones(void)
+{
+    int64_t now = (int64_t) time(NULL);
+    store_rec r;
+    mt_err err;
+    got g;
+
+    setup_small();
+    hot_policy("hot.example", now - 3600);	/* stored: used an hour ago */
+    T_EQ_INT(ask("hot.example", 0, &g), 1);	/* used now: not yet committed */
+    T_EQ_INT(g.a.status, PC_POLICY);
+    T_ASSERT(fill_cold(now - 60) > 0);
+    T_ASSERT(pc_find(pc, "hot.example") != NULL);
+    T_EQ_INT(store_get(st, "hot.example", &r, &err), 1);
+    T_EQ_INT(r.has_policy, 1);
+    T_ASSERT(r.text_len > 0);
+    store_rec_free(&r);
+    T_EQ_INT(pc_commit(pc), 0);
+    T_EQ_INT(store_get(st, "hot.example", &r, &err), 1);
+    T_EQ_STR(r.id, "v1");
+    T_ASSERT(r.text != NULL && strstr(r.text, "version: STSv1") != NULL);
+    T_ASSERT(r.last_used >= now);		/* the use in memory, committed */
+    store_rec_free(&r);
+    T_ASSERT(t_store_whole(st) > 0);
+    teardown();
+}
+
+/*
+ * A domain evicted while its state waits for the batched commit (here a
+ * failure marked dirty without a new use) goes from memory too: the commit
+ * must not store it again as a policy without its text.
+ */
+static void evicted_policy_is_never_stored_without_its_text(void)
+{
+    int64_t now = (int64_t) time(NULL);
+    store_rec r;
+    mt_err err;
+    got g;
+
+    setup_small();
+    hot_policy("old.example", now - 3600);
+    ask("old.example", 0, &g);		/* in the commit batch ... */
+    pc_find_mut(pc, "old.example")->rec.last_used = now - 3600;	/* ... but not a new use */
+    T_ASSERT(fill_cold(now - 60) > 0);
+    T_EQ_INT(store_get(st, "old.example", &r, &err), 0);	/* the coldest: evicted */
+    T_EQ_INT(pc_commit(pc), 0);
+    T_EQ_INT(store_get(st, "old.example", &r, &err), 0);
+    T_ASSERT(pc_find(pc, "old.example") == NULL);
+    T_ASSERT(t_store_whole(st) > 0);
+    T_EQ_INT(ask("old.example", 0, &g), 0);	/* a first contact again */
+    finish(ncalls - 1, policy_result("v2", POLICY_MODE_TESTING, 86400));
+    T_EQ_INT(store_get(st, "old.example", &r, &err), 1);
+    T_EQ_STR(r.id, "v2");
+    T_ASSERT(r.text_len > 0);
+    store_rec_free(&r);
     teardown();
 }
 
@@ -723,5 +839,7 @@ int main(void)
     T_RUN(mx_query_answers_cached_policy_when_recheck_cannot_start);
     T_RUN(cached_lookup_cost_does_not_grow);
     T_RUN(store_eviction_bounds_memory_entries);
+    T_RUN(recently_used_domain_survives_eviction_of_colder_ones);
+    T_RUN(evicted_policy_is_never_stored_without_its_text);
     return t_done();
 }

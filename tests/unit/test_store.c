@@ -1,4 +1,5 @@
 /* test_store - the LMDB store (daemon/store.c): records, schedule, schema, eviction */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "store.h"
 #include "t.h"
+#include "t_store.h"
 #include "tlsrpt_counters.h"
 #include "tlsrpt_send.h"
 
@@ -329,25 +331,28 @@ static store *fill_to_cap(void)
 typedef struct bulk {
     MDB_dbi dbi;
     int n;
+    size_t size;
 } bulk;
 
-/* put_bulk - n values of 1000 bytes into another module's database */
+/* put_bulk - n values of size bytes into another module's database */
 static int put_bulk(MDB_txn *txn, void *arg)
 {
     bulk *b = arg;
-    char key[32], val[1000];
+    char key[32], *val = malloc(b->size);
     MDB_val k, v;
-    int i, rc;
+    int i, rc = 0;
 
-    memset(val, 'v', sizeof(val));
-    for (i = 0; i < b->n; i++) {
+    if (val == NULL)
+	return ENOMEM;
+    memset(val, 'v', b->size);
+    for (i = 0; i < b->n && rc == 0; i++) {
 	snprintf(key, sizeof(key), "k%d", i);
 	k.mv_size = strlen(key), k.mv_data = key;
-	v.mv_size = sizeof(val), v.mv_data = val;
-	if ((rc = mdb_put(txn, b->dbi, &k, &v, 0)) != 0)
-	    return rc;
+	v.mv_size = b->size, v.mv_data = val;
+	rc = mdb_put(txn, b->dbi, &k, &v, 0);
     }
-    return 0;
+    free(val);
+    return rc;
 }
 
 /* open_bulk - store_write()'s first use: the named database */
@@ -356,43 +361,158 @@ static int open_bulk(MDB_txn *txn, void *arg)
     return mdb_dbi_open(txn, "other", MDB_CREATE, &((bulk *) arg)->dbi);
 }
 
-/* Every writer of the environment makes room when full (store.h, store_write) */
+/*
+ * Every writer of the environment makes room when full (store.h,
+ * store_write): here a quarter of the cap in one transaction, more than
+ * the room left but less than what one write may evict
+ */
 static void store_write_makes_room_when_the_map_is_full(void)
 {
     store *s = fill_to_cap();
     store_stats before, after;
-    bulk b = {0, 300};
+    bulk b = {0, 250, 1000};
     mt_err err;
 
     T_ASSERT(s != NULL);
     store_info(s, &before);
-    T_EQ_INT(store_write(store_env(s), open_bulk, &b, &err), 0);
-    T_EQ_INT(store_write(store_env(s), put_bulk, &b, &err), 0);
+    T_EQ_INT(store_write(store_env(s), "the other database", 0, open_bulk, &b, &err), 0);
+    T_EQ_INT(store_write(store_env(s), "250 bulk values", 250 * 1000, put_bulk, &b, &err), 0);
     store_info(s, &after);
     T_ASSERT(after.evicted > before.evicted);
     T_ASSERT(after.map_size <= (1 << 20));
     store_close(s);
 }
 
+/* store.h: a state update (text NULL) keeps the stored text, and never stores a policy without one */
+static void state_update_never_stores_a_policy_without_text(void)
+{
+    store_rec a, b;
+    mt_err err;
+    store *s;
+
+    fresh_dir();
+    s = store_open(dir, 64 << 20, &err);
+    T_ASSERT(s != NULL);
+    sample(&a, "id1", 1700000000, 3600);
+    T_EQ_INT(store_put(s, "kept.example", &a, &err), 0);
+    free(a.text);
+    a.text = NULL;			/* a state update, as pc_commit() writes */
+    a.text_len = 0;
+    a.last_used = 1700000100;
+    T_EQ_INT(store_put(s, "kept.example", &a, &err), 0);
+    T_EQ_INT(store_get(s, "kept.example", &b, &err), 1);
+    T_EQ_INT(b.last_used, 1700000100);
+    T_ASSERT(b.text_len > 0 && strstr(b.text, "mode: enforce") != NULL);
+    store_rec_free(&b);
+    /* the same for a domain no longer stored (evicted): nothing is written */
+    T_EQ_INT(store_put(s, "evicted.example", &a, &err), 0);
+    T_EQ_INT(store_get(s, "evicted.example", &b, &err), 0);
+    a.has_policy = 0;			/* state without a policy is stored */
+    T_EQ_INT(store_put(s, "unknown.example", &a, &err), 0);
+    T_EQ_INT(store_get(s, "unknown.example", &b, &err), 1);
+    store_rec_free(&b);
+    store_rec_free(&a);
+    store_close(s);
+}
+
+static int64_t hot_use;
+
+/* lastuse - the test's stand-in for the policy cache's memory */
+static int64_t lastuse(const char *domain, void *arg)
+{
+    (void) arg;
+    if (strcmp(domain, "hot.example") == 0)
+	return hot_use;
+    if (strcmp(domain, "busy.example") == 0)
+	return STORE_IN_USE;
+    return 0;
+}
+
+/*
+ * design.md "Storage": eviction ranks a domain by the later of its stored
+ * last use and the one the last-use callback knows (uses not yet
+ * written); a domain being looked up is never evicted
+ */
+static void eviction_ranks_by_the_freshest_last_use(void)
+{
+    store *s = fill_to_cap();
+    store_rec a, b;
+    mt_err err;
+    char name[64], big[2000];
+    int i;
+
+    T_ASSERT(s != NULL);
+    sample(&a, "id1", (int64_t) time(NULL), 86400);
+    a.mode = POLICY_MODE_TESTING;
+    memset(big, 'x', sizeof(big));
+    store_rec_set_text(&a, big, sizeof(big));
+    a.last_used = 1;			/* the oldest in the store ... */
+    T_EQ_INT(store_put(s, "hot.example", &a, &err), 0);
+    T_EQ_INT(store_put(s, "busy.example", &a, &err), 0);
+    T_EQ_INT(store_put(s, "cold.example", &a, &err), 0);
+    hot_use = 1000000;			/* ... but hot was used since: newest of all */
+    store_set_lastuse_cb(s, lastuse, NULL);
+    for (i = 0; i < 300; i++) {
+	snprintf(name, sizeof(name), "more%d.example", i);
+	a.last_used = 10000 + i;
+	T_EQ_INT(store_put(s, name, &a, &err), 0);
+    }
+    T_EQ_INT(store_get(s, "cold.example", &b, &err), 0);
+    T_EQ_INT(store_get(s, "more0.example", &b, &err), 0);
+    T_EQ_INT(store_get(s, "hot.example", &b, &err), 1);
+    store_rec_free(&b);
+    T_EQ_INT(store_get(s, "busy.example", &b, &err), 1);
+    store_rec_free(&b);
+    store_rec_free(&a);
+    store_close(s);
+}
+
+/* outbox_add_json - a TLS-RPT report of size bytes of JSON into the outbox */
+static int outbox_add_json(store *s, size_t size, mt_err *err)
+{
+    tlsrpt_outbox_entry e;
+    mtasts_config cfg;
+    tlsrpt_sender *snd;
+    evloop *loop;
+    int rc = -1;
+
+    config_defaults(&cfg);
+    loop = evloop_new();
+    if ((snd = tlsrpt_sender_new(loop, &cfg, store_env(s), NULL, err)) != NULL) {
+	memset(&e, 0, sizeof(e));
+	e.day = 20000;
+	e.domain = "huge.example";
+	e.report_id = "id@huge.example";
+	if ((e.json = malloc(size + 1)) != NULL) {
+	    memset(e.json, 'j', size);
+	    e.json[size] = 0;
+	    rc = tlsrpt_outbox_add(snd, &e, err);
+	    free(e.json);
+	}
+	tlsrpt_sender_free(snd);
+    }
+    evloop_free(loop);
+    config_free(&cfg);
+    return rc;
+}
+
 /* TLS-RPT's counts and reports share the store's map: they make room too */
 static void tlsrpt_writes_make_room_when_the_store_is_full(void)
 {
     store *s = fill_to_cap();
+    store_stats before, after;
     tlsrpt_counters *c;
-    tlsrpt_sender *snd;
-    tlsrpt_outbox_entry e;
-    mtasts_config cfg;
-    evloop *loop;
     char reason[1000], domain[64];
     mt_err err;
     int i;
 
     T_ASSERT(s != NULL);
+    store_info(s, &before);
     c = tlsrpt_counters_open(store_env(s), &err);
     T_ASSERT(c != NULL);
     memset(reason, 'r', sizeof(reason) - 1);
     reason[sizeof(reason) - 1] = 0;
-    for (i = 0; i < 300; i++) {
+    for (i = 0; i < 150; i++) {		/* about 150 KB in one transaction */
 	tlsrpt_result r = {
 	    .when = (int64_t) time(NULL), .domain = domain, .policy_type = TLSRPT_POLICY_STS,
 	    .result = TLSRPT_VALIDATION_FAILURE, .reason = reason,
@@ -405,24 +525,87 @@ static void tlsrpt_writes_make_room_when_the_store_is_full(void)
     }
     T_EQ_INT(tlsrpt_counters_commit(c, &err), 0);
     tlsrpt_counters_close(c);
+    T_EQ_INT(outbox_add_json(s, 100000, &err), 0);
+    store_info(s, &after);
+    T_ASSERT(after.evicted > before.evicted);
+    store_close(s);
+}
 
-    config_defaults(&cfg);
-    loop = evloop_new();
-    snd = tlsrpt_sender_new(loop, &cfg, store_env(s), NULL, &err);
-    T_ASSERT(snd != NULL);
-    memset(&e, 0, sizeof(e));
-    e.day = 20000;
-    e.domain = "big.example";
-    e.report_id = "id@big.example";
-    e.json = malloc(100000);
-    T_ASSERT(e.json != NULL);
-    memset(e.json, 'j', 100000 - 1);
-    e.json[100000 - 1] = 0;
-    T_EQ_INT(tlsrpt_outbox_add(snd, &e, &err), 0);
-    free(e.json);
-    tlsrpt_sender_free(snd);
-    evloop_free(loop);
-    config_free(&cfg);
+/*
+ * design.md "Storage": one write that cannot fit fails alone. A value
+ * larger than the cap evicts nothing; one that eviction might make room
+ * for evicts a bounded share of the policies; the error names the write
+ * and its size, and every policy kept reads back whole.
+ */
+static void write_that_cannot_fit_fails_and_keeps_the_cache(void)
+{
+    store *s = fill_to_cap();
+    bulk b = {0, 1, 700u * 1024};		/* fits only an empty store */
+    uint64_t n0, n;
+    mt_err err;
+
+    T_ASSERT(s != NULL);
+    T_ASSERT((n0 = t_store_whole(s)) > 100);
+    T_ASSERT(outbox_add_json(s, 2u << 20, &err) < 0);	/* twice the cap */
+    printf("# %s\n", err.msg);
+    T_ASSERT(strstr(err.msg, "huge.example") != NULL);
+    T_ASSERT(strstr(err.msg, "2097") != NULL);		/* its size, in bytes */
+    n = t_store_whole(s);
+    printf("# %llu of %llu policies kept\n", (unsigned long long) n, (unsigned long long) n0);
+    T_EQ_INT(n, n0);					/* nothing evicted in vain */
+
+    T_EQ_INT(store_write(store_env(s), "the other database", 0, open_bulk, &b, &err), 0);
+    T_ASSERT(store_write(store_env(s), "the big value", b.size, put_bulk, &b, &err) != 0);
+    printf("# %s\n", err.msg);
+    n = t_store_whole(s);
+    printf("# %llu of %llu policies kept\n", (unsigned long long) n, (unsigned long long) n0);
+    T_ASSERT(n * 100 >= n0 * 80);
+    store_close(s);
+}
+
+/*
+ * design.md "Storage": at the cap, ordinary writes (policies, a report)
+ * succeed, each evicting a few least recently used domains
+ */
+static void ordinary_writes_at_the_cap_evict_a_few(void)
+{
+    store *s = fill_to_cap();
+    store_stats before, after;
+    uint64_t n0, most = 0;
+    store_rec a, got;
+    char name[64], text[2000];
+    mt_err err;
+    int i;
+
+    T_ASSERT(s != NULL);
+    T_ASSERT((n0 = t_store_whole(s)) > 100);
+    sample(&a, "id2", (int64_t) time(NULL), 86400);
+    a.mode = POLICY_MODE_TESTING;
+    memset(text, 'y', sizeof(text));
+    store_rec_set_text(&a, text, sizeof(text));
+    for (i = 0; i < 100; i++) {
+	snprintf(name, sizeof(name), "new%d.example", i);
+	a.last_used = 100000 + i;
+	store_info(s, &before);
+	T_EQ_INT(store_put(s, name, &a, &err), 0);
+	store_info(s, &after);
+	if (after.evicted - before.evicted > most)
+	    most = after.evicted - before.evicted;
+    }
+    store_rec_free(&a);
+    T_EQ_INT(outbox_add_json(s, 20000, &err), 0);
+    printf("# at most %llu evicted by one write of %llu policies\n", (unsigned long long) most,
+	   (unsigned long long) n0);
+    T_ASSERT(most > 0);
+    T_ASSERT(most * 100 <= n0 * STORE_WRITE_EVICT_PERCENT);
+    for (i = 0; i < 100; i++) {
+	snprintf(name, sizeof(name), "new%d.example", i);
+	T_EQ_INT(store_get(s, name, &got, &err), 1);
+	store_rec_free(&got);
+    }
+    T_ASSERT(t_store_whole(s) > 0);
+    store_info(s, &after);
+    T_ASSERT(after.map_size <= (1 << 20));
     store_close(s);
 }
 
@@ -437,6 +620,10 @@ int main(void)
     T_RUN(env_has_room_for_other_named_databases);
     T_RUN(store_write_makes_room_when_the_map_is_full);
     T_RUN(tlsrpt_writes_make_room_when_the_store_is_full);
+    T_RUN(state_update_never_stores_a_policy_without_text);
+    T_RUN(eviction_ranks_by_the_freshest_last_use);
+    T_RUN(write_that_cannot_fit_fails_and_keeps_the_cache);
+    T_RUN(ordinary_writes_at_the_cap_evict_a_few);
     fresh_dir();			/* removes the last one */
     if (dir[0])
 	rmdir(dir);
