@@ -256,6 +256,28 @@ int tlsrpt_outbox_get(tlsrpt_sender *s, uint32_t day, const char *domain,
     return found;
 }
 
+/* tlsrpt_outbox_has - is (day, domain) in the outbox? No decoding */
+int tlsrpt_outbox_has(tlsrpt_sender *s, uint32_t day, const char *domain, mt_err *err)
+{
+    unsigned char k[4 + 256];
+    MDB_txn *txn;
+    MDB_val kv, vv;
+    int rc;
+
+    kv.mv_size = outbox_key(day, domain, k, sizeof(k)), kv.mv_data = k;
+    if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0) {
+	mt_err_set(err, 0, 0, NULL, "outbox: %s", mdb_strerror(rc));
+	return -1;
+    }
+    rc = mdb_get(txn, s->outbox, &kv, &vv);
+    mdb_txn_abort(txn);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+	mt_err_set(err, 0, 0, NULL, "outbox %s: %s", domain, mdb_strerror(rc));
+	return -1;
+    }
+    return rc == 0;
+}
+
 /* tlsrpt_outbox_list - each entry of a day (0: all days) */
 int tlsrpt_outbox_list(tlsrpt_sender *s, uint32_t day, tlsrpt_outbox_cb cb, void *arg,
 		       mt_err *err)

@@ -13,6 +13,8 @@
  *	                       mt_err *err);
  *	int  tlsrpt_outbox_get(tlsrpt_sender *s, uint32_t day, const char *domain,
  *	                       tlsrpt_outbox_entry *out, mt_err *err);
+ *	int  tlsrpt_outbox_has(tlsrpt_sender *s, uint32_t day, const char *domain,
+ *	                       mt_err *err);
  *	int  tlsrpt_outbox_list(tlsrpt_sender *s, uint32_t day,
  *	                        tlsrpt_outbox_cb cb, void *arg, mt_err *err);
  *	void tlsrpt_outbox_entry_free(tlsrpt_outbox_entry *e);
@@ -32,6 +34,7 @@
  *	tlsrpt_outbox_add() stores a new entry; 0, 1 when (day, domain)
  *	already has one (it is left alone), -1 with err.
  *	tlsrpt_outbox_get() reads one: 1 found, 0 not, -1 with err.
+ *	tlsrpt_outbox_has() says the same without reading the entry.
  *	tlsrpt_outbox_list() calls cb for each entry of day (every day when
  *	day is 0).
  *
@@ -121,6 +124,7 @@ void tlsrpt_sender_free(tlsrpt_sender *s);
 int tlsrpt_outbox_add(tlsrpt_sender *s, const tlsrpt_outbox_entry *e, mt_err *err);
 int tlsrpt_outbox_get(tlsrpt_sender *s, uint32_t day, const char *domain,
 		      tlsrpt_outbox_entry *out, mt_err *err);
+int tlsrpt_outbox_has(tlsrpt_sender *s, uint32_t day, const char *domain, mt_err *err);
 int tlsrpt_outbox_list(tlsrpt_sender *s, uint32_t day, tlsrpt_outbox_cb cb, void *arg,
 		       mt_err *err);
 void tlsrpt_outbox_entry_free(tlsrpt_outbox_entry *e);
