@@ -53,7 +53,10 @@ struct tlsrpt_sender {
     MDB_env *env;
     MDB_dbi outbox;
     discovery *disc;
-    job *jobs;			/* under way */
+    job *jobs;			/* under way or queued */
+    job *qhead, *qtail;		/* queued, waiting for a free place (FIFO) */
+    unsigned active;		/* started, at most TLSRPT_SEND_PARALLEL */
+    int starting;		/* pump() is on the stack */
     unsigned run_sent, run_failed, run_open;
     tlsrpt_run_cb done;
     void *done_arg;
@@ -62,6 +65,8 @@ struct tlsrpt_sender {
 /* One delivery under way */
 struct job {
     job *next;
+    job *qnext;			/* in the queue */
+    int active;			/* started (counts in s->active) */
     tlsrpt_sender *s;
     uint32_t day;
     char domain[256];
@@ -371,6 +376,8 @@ int tlsrpt_outbox_prune(tlsrpt_sender *s, uint32_t first_kept_day, mt_err *err)
 
 /* -------------------------------------------------------------- results */
 
+static void pump(tlsrpt_sender *s);
+
 /* job_end - record a delivery's outcome in the outbox and free the job */
 static void job_end(job *j, int ok, const char *why)
 {
@@ -429,14 +436,20 @@ static void job_end(job *j, int ok, const char *why)
 	    *pp = j->next;
 	    break;
 	}
+    if (j->active)
+	s->active--;
     buf_free(&j->body);
     free(j);
-    if (--s->run_open == 0 && s->done) {
-	tlsrpt_run_cb cb = s->done;
+    if (--s->run_open == 0) {	/* nothing queued either */
+	if (s->done) {
+	    tlsrpt_run_cb cb = s->done;
 
-	s->done = NULL;
-	cb(s->done_arg, s->run_sent, s->run_failed);
+	    s->done = NULL;
+	    cb(s->done_arg, s->run_sent, s->run_failed);
+	}
+	return;
     }
+    pump(s);			/* a place is free */
 }
 
 /* ---------------------------------------------------------------- https */
@@ -714,7 +727,6 @@ static int run_entry(const tlsrpt_outbox_entry *e, void *arg)
     for (i = 0; i < e->n_rua; i++) {
 	const tlsrpt_delivery *d = &e->rua[i];
 	job *j;
-	int rc;
 
 	if (d->state != TLSRPT_PENDING || (d->next > r->now && e->day != r->force_day)
 	    || under_way(s, e->day, e->domain, d->uri) || strlen(d->uri) >= sizeof(j->uri))
@@ -730,16 +742,61 @@ static int run_entry(const tlsrpt_outbox_entry *e, void *arg)
 	s->jobs = j;
 	s->run_open++;
 	r->started++;
-	if (strncasecmp(d->uri, "https:", 6) == 0)
-	    rc = start_https(s, j, e);
-	else if (strncasecmp(d->uri, "mailto:", 7) == 0)
-	    rc = start_mail(s, j, e);
+	if (s->qtail)
+	    s->qtail->qnext = j;
 	else
-	    rc = -1;
-	if (rc < 0)
-	    job_end(j, 0, "could not start the delivery");
+	    s->qhead = j;
+	s->qtail = j;
     }
     return 0;
+}
+
+/* start_job - start a queued delivery from its outbox entry as it is now */
+static int start_job(tlsrpt_sender *s, job *j)
+{
+    tlsrpt_outbox_entry e;
+    mt_err err;
+    size_t i;
+    int rc = -1;
+
+    if (tlsrpt_outbox_get(s, j->day, j->domain, &e, &err) != 1)
+	return -1;
+    for (i = 0; i < e.n_rua; i++)
+	if (strcmp(e.rua[i].uri, j->uri) == 0 && e.rua[i].state == TLSRPT_PENDING)
+	    break;
+    if (i < e.n_rua) {
+	if (strncasecmp(j->uri, "https:", 6) == 0)
+	    rc = start_https(s, j, &e);
+	else if (strncasecmp(j->uri, "mailto:", 7) == 0)
+	    rc = start_mail(s, j, &e);
+    }
+    tlsrpt_outbox_entry_free(&e);
+    return rc;
+}
+
+/*
+ * pump - start queued deliveries while fewer than TLSRPT_SEND_PARALLEL
+ * are under way: a run with hundreds of due deliveries neither forks
+ * hundreds of sendmail children nor opens hundreds of connections at once.
+ */
+static void pump(tlsrpt_sender *s)
+{
+    job *j;
+
+    if (s->starting)
+	return;			/* a job_end() inside start_job(): the loop below goes on */
+    s->starting = 1;
+    while (s->active < TLSRPT_SEND_PARALLEL && (j = s->qhead) != NULL) {
+	s->qhead = j->qnext;
+	if (s->qhead == NULL)
+	    s->qtail = NULL;
+	j->qnext = NULL;
+	j->active = 1;
+	s->active++;
+	if (start_job(s, j) < 0)
+	    job_end(j, 0, "could not start the delivery");
+    }
+    s->starting = 0;
 }
 
 /* due_key - remember an entry with a due delivery (inside the list's transaction) */
@@ -788,6 +845,7 @@ int tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, uint32_t force_day, tlsrpt_
 	free(r.keys[i].domain);
     }
     free(r.keys);
+    pump(s);
     s->run_open--;
     if (s->run_open == 0) {
 	if (done)
@@ -797,6 +855,12 @@ int tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, uint32_t force_day, tlsrpt_
 	s->done_arg = arg;
     }
     return r.started;
+}
+
+/* tlsrpt_sender_active - deliveries started and not ended */
+unsigned tlsrpt_sender_active(const tlsrpt_sender *s)
+{
+    return s->active;
 }
 
 /* tlsrpt_sender_busy - deliveries under way? */

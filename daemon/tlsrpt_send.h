@@ -21,6 +21,7 @@
  *	int  tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, uint32_t force_day,
  *	                       tlsrpt_run_cb done, void *arg);
  *	int  tlsrpt_sender_busy(const tlsrpt_sender *s);
+ *	unsigned tlsrpt_sender_active(const tlsrpt_sender *s);
  *	int  tlsrpt_outbox_prune(tlsrpt_sender *s, uint32_t first_kept_day,
  *	                         mt_err *err);
  * DESCRIPTION
@@ -39,7 +40,10 @@
  *	day is 0).
  *
  *	tlsrpt_sender_run() starts every delivery that is due at now and
- *	not already under way, and returns the number started. Pending
+ *	not already under way, and returns the number started: at most
+ *	TLSRPT_SEND_PARALLEL run at once (sendmail children and POSTs
+ *	together), the others wait in a queue, in outbox order, and start
+ *	as places free up. Pending
  *	deliveries of force_day (a day number; 0 for none) are due now
  *	whatever their retry time: `mtasts report send` means now. Each runs on
  *	the loop: https: (RFC 8460 §5.2) by the daemon's own machinery: the
@@ -57,7 +61,8 @@
  *	report_retry (24 h, §5.4) after the report was built, then marked
  *	failed with a log line. When every delivery this run started has
  *	ended, done(arg, sent, failed) is called (from the loop).
- *	tlsrpt_sender_busy() says whether deliveries are under way.
+ *	tlsrpt_sender_busy() says whether deliveries are under way or
+ *	queued; tlsrpt_sender_active() how many are under way.
  *
  *	tlsrpt_sender_free() abandons deliveries under way (they stay
  *	pending); call it with the loop stopped and before discovery_free().
@@ -88,6 +93,7 @@
 #define TLSRPT_RETRY_FIRST 300	/* seconds before the first retry */
 #define TLSRPT_RETRY_MAX 7200	/* longest wait between tries */
 #define TLSRPT_SEND_TIMEOUT_MS 120000	/* one delivery: POST or sendmail */
+#define TLSRPT_SEND_PARALLEL 8	/* our limit on deliveries under way at once */
 
 typedef enum tlsrpt_delivery_state {
     TLSRPT_PENDING = 0,
@@ -131,6 +137,7 @@ void tlsrpt_outbox_entry_free(tlsrpt_outbox_entry *e);
 int tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, uint32_t force_day, tlsrpt_run_cb done,
 		      void *arg);
 int tlsrpt_sender_busy(const tlsrpt_sender *s);
+unsigned tlsrpt_sender_active(const tlsrpt_sender *s);
 int tlsrpt_outbox_prune(tlsrpt_sender *s, uint32_t first_kept_day, mt_err *err);
 
 #endif

@@ -408,6 +408,64 @@ static void prune_keeps_pending(void)
     sender_free(s);
 }
 
+/* our limit: at most TLSRPT_SEND_PARALLEL deliveries under way, the rest queued */
+static void deliveries_are_limited_and_queued(void)
+{
+    static char uris[20][64];
+    tlsrpt_sender *s;
+    tlsrpt_outbox_entry e;
+    int64_t now = (int64_t) time(NULL);
+    char v[256], line[16];
+    int k, running = 0, most = 0, starts = 0;
+    mt_err err;
+    FILE *fp;
+
+    /* a slow sendmail that logs its start and end */
+    snprintf(v, sizeof(v), "%s/slowmail", dir);
+    fp = fopen(v, "w");
+    T_ASSERT(fp != NULL);
+    fprintf(fp, "#!/bin/sh\necho s >> %s/slow.log\ncat > /dev/null\nsleep 0.2\n"
+	    "echo e >> %s/slow.log\n", dir, dir);
+    fclose(fp);
+    chmod(v, 0755);
+    T_EQ_INT(config_set(&cfg, "sendmail_command", v, &err), 0);
+    s = sender_new();
+    T_ASSERT(s);
+    for (k = 0; k < 20; k++) {
+	snprintf(uris[k], sizeof(uris[k]), "mailto:r%d@example.test", k);
+	if (k % 10 == 0) {
+	    memset(&e, 0, sizeof(e));
+	    e.day = 19720 + (uint32_t) k;
+	    e.domain = (char *) "example.test";
+	    e.report_id = (char *) "20231209aa@mail.sender.test";
+	    e.json = (char *) json;
+	    e.created = now;
+	}
+	e.rua[e.n_rua].uri = uris[k];
+	e.rua[e.n_rua++].next = now;
+	if (k % 10 == 9)
+	    T_EQ_INT(tlsrpt_outbox_add(s, &e, &err), 0);
+    }
+    T_EQ_INT(run(s, now), 20);
+    T_EQ_INT(run_sent, 20);
+    snprintf(v, sizeof(v), "%s/slow.log", dir);
+    fp = fopen(v, "r");
+    T_ASSERT(fp != NULL);
+    while (fgets(line, sizeof(line), fp)) {
+	running += line[0] == 's' ? 1 : -1;
+	starts += line[0] == 's';
+	if (running > most)
+	    most = running;
+    }
+    fclose(fp);
+    T_EQ_INT(starts, 20);
+    T_ASSERT(most <= TLSRPT_SEND_PARALLEL);
+    T_ASSERT(most > 1);
+    snprintf(v, sizeof(v), "%s/sendmail", dir);
+    config_set(&cfg, "sendmail_command", v, NULL);
+    sender_free(s);
+}
+
 int main(void)
 {
     atexit(stop_sink);		/* even when a check aborts */
@@ -421,6 +479,7 @@ int main(void)
     T_RUN(given_up_after_report_retry);
     T_RUN(internal_addresses_are_refused);
     T_RUN(prune_keeps_pending);
+    T_RUN(deliveries_are_limited_and_queued);
     stop_sink();
     evloop_free(loop);
     mdb_env_close(env);
