@@ -1007,6 +1007,7 @@ int tlsrpt_add_verbs(tlsrpt *t, verbs *v)
 	|| verbs_add(v, "tlsrpt-show", 1, 2, 0, verb_show, t) < 0
 	|| verbs_add(v, "tlsrpt-send", 0, 2, 1, verb_send, t) < 0)
 	return -1;
+    verbs_set_tlsrpt(v, t->counters);
     return 0;
 }
 
