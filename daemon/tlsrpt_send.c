@@ -600,6 +600,8 @@ static int start_mail(tlsrpt_sender *s, job *j, const tlsrpt_outbox_entry *e)
     tlsrpt_mail_opts o;
     buf gz = {0}, msg = {0};
     posix_spawn_file_actions_t fa;
+    posix_spawnattr_t sa;
+    sigset_t none, dfl;
     int pfd[2] = {-1, -1}, argc = 0, rc = -1, devnull;
     mt_err err;
     size_t i;
@@ -654,7 +656,22 @@ static int start_mail(tlsrpt_sender *s, job *j, const tlsrpt_outbox_entry *e)
     devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (devnull >= 0)
 	posix_spawn_file_actions_adddup2(&fa, devnull, 1);
-    rc = posix_spawn(&j->pid, argv[0], &fa, NULL, argv, environ);
+    /* sendmail starts as from a shell: no signal blocked (the daemon
+     * blocks those it reads through its signalfd), and the ones the
+     * daemon ignores or handles (SIGPIPE above all) at their default */
+    posix_spawnattr_init(&sa);
+    sigemptyset(&none);
+    sigemptyset(&dfl);
+    sigaddset(&dfl, SIGPIPE);
+    sigaddset(&dfl, SIGTERM);
+    sigaddset(&dfl, SIGINT);
+    sigaddset(&dfl, SIGHUP);
+    sigaddset(&dfl, SIGCHLD);
+    posix_spawnattr_setsigmask(&sa, &none);
+    posix_spawnattr_setsigdefault(&sa, &dfl);
+    posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    rc = posix_spawn(&j->pid, argv[0], &fa, &sa, argv, environ);
+    posix_spawnattr_destroy(&sa);
     posix_spawn_file_actions_destroy(&fa);
     if (devnull >= 0)
 	close(devnull);

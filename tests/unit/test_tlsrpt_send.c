@@ -408,6 +408,22 @@ static void prune_keeps_pending(void)
     sender_free(s);
 }
 
+/* use_sendmail - a sendmail stand-in named name running body (%s: the test directory) */
+static int use_sendmail(const char *name, const char *body)
+{
+    char v[256];
+    FILE *fp;
+
+    snprintf(v, sizeof(v), "%s/%s", dir, name);
+    if ((fp = fopen(v, "w")) == NULL)
+	return -1;
+    fputs("#!/bin/sh\n", fp);
+    fprintf(fp, body, dir, dir);
+    fclose(fp);
+    chmod(v, 0755);
+    return config_set(&cfg, "sendmail_command", v, NULL);
+}
+
 /* our limit: at most TLSRPT_SEND_PARALLEL deliveries under way, the rest queued */
 static void deliveries_are_limited_and_queued(void)
 {
@@ -421,14 +437,8 @@ static void deliveries_are_limited_and_queued(void)
     FILE *fp;
 
     /* a slow sendmail that logs its start and end */
-    snprintf(v, sizeof(v), "%s/slowmail", dir);
-    fp = fopen(v, "w");
-    T_ASSERT(fp != NULL);
-    fprintf(fp, "#!/bin/sh\necho s >> %s/slow.log\ncat > /dev/null\nsleep 0.2\n"
-	    "echo e >> %s/slow.log\n", dir, dir);
-    fclose(fp);
-    chmod(v, 0755);
-    T_EQ_INT(config_set(&cfg, "sendmail_command", v, &err), 0);
+    T_EQ_INT(use_sendmail("slowmail", "echo s >> %s/slow.log\ncat > /dev/null\nsleep 0.2\n"
+			  "echo e >> %s/slow.log\n"), 0);
     s = sender_new();
     T_ASSERT(s);
     for (k = 0; k < 20; k++) {
@@ -466,6 +476,52 @@ static void deliveries_are_limited_and_queued(void)
     sender_free(s);
 }
 
+/* sendmail does not inherit the daemon's blocked signals nor its ignored SIGPIPE */
+static void sendmail_starts_with_default_signals(void)
+{
+    tlsrpt_sender *s;
+    tlsrpt_outbox_entry e;
+    int64_t now = (int64_t) time(NULL);
+    sigset_t block, old;
+    char v[256], line[128];
+    unsigned long long blk = 1, ign = 1;
+    mt_err err;
+    FILE *fp;
+
+    T_EQ_INT(use_sendmail("sigmail", "grep -E '^Sig(Blk|Ign)' /proc/$$/status > %s/sig.txt\n"
+			  "cat > /dev/null\n"), 0);
+    /* as the daemon: SIGTERM, SIGHUP, SIGCHLD blocked for its signalfd, SIGPIPE ignored */
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    signal(SIGPIPE, SIG_IGN);
+    s = sender_new();
+    T_ASSERT(s);
+    entry(&e, 19740, "example.test", now, "mailto:sig@example.test", NULL);
+    T_EQ_INT(tlsrpt_outbox_add(s, &e, &err), 0);
+    T_EQ_INT(run(s, now), 1);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    T_EQ_INT(run_sent, 1);
+    snprintf(v, sizeof(v), "%s/sig.txt", dir);
+    fp = fopen(v, "r");
+    T_ASSERT(fp != NULL);
+    while (fgets(line, sizeof(line), fp)) {
+	if (strncmp(line, "SigBlk:", 7) == 0)
+	    blk = strtoull(line + 7, NULL, 16);
+	if (strncmp(line, "SigIgn:", 7) == 0)
+	    ign = strtoull(line + 7, NULL, 16);
+    }
+    fclose(fp);
+    T_EQ_INT(blk, 0);
+    T_EQ_INT(ign & (1ull << (SIGPIPE - 1)), 0);
+    snprintf(v, sizeof(v), "%s/sendmail", dir);
+    config_set(&cfg, "sendmail_command", v, NULL);
+    sender_free(s);
+}
+
 int main(void)
 {
     atexit(stop_sink);		/* even when a check aborts */
@@ -480,6 +536,7 @@ int main(void)
     T_RUN(internal_addresses_are_refused);
     T_RUN(prune_keeps_pending);
     T_RUN(deliveries_are_limited_and_queued);
+    T_RUN(sendmail_starts_with_default_signals);
     stop_sink();
     evloop_free(loop);
     mdb_env_close(env);
