@@ -6,7 +6,6 @@
  *	is the form DKIM signs (RFC 6376 §3.4); the sender converts to the
  *	local convention when it hands the message to sendmail.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -247,49 +246,6 @@ int tlsrpt_mail_build(const tlsrpt_mail_opts *o, const void *gz, size_t gzlen, b
 	return -1;
     }
     if (o->dkim_key && dkim_sign_message(o, out, start, err) < 0)
-	return -1;
-    return 0;
-}
-
-/* hexval - the value of a hex digit, or -1 */
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-	return c - '0';
-    c = tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* tlsrpt_mailto_address - the address of a mailto: URI (RFC 6068) */
-int tlsrpt_mailto_address(const char *uri, char *out, size_t outsz)
-{
-    const char *p;
-    size_t n = 0;
-    int at = 0;
-
-    if (strncasecmp(uri, "mailto:", 7) != 0)
-	return -1;
-    for (p = uri + 7; *p && *p != '?'; p++) {
-	int c = (unsigned char) *p;
-
-	if (c == '%') {
-	    int h = hexval(p[1]), l = h < 0 ? -1 : hexval(p[2]);
-
-	    if (l < 0)
-		return -1;
-	    c = h * 16 + l;
-	    p += 2;
-	}
-	if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == ',' || c == '"')
-	    return -1;
-	if (c == '@')
-	    at++;
-	if (n + 1 >= outsz)
-	    return -1;
-	out[n++] = (char) c;
-    }
-    out[n] = 0;
-    if (n == 0 || at != 1 || out[0] == '@' || out[n - 1] == '@' || out[0] == '-')
 	return -1;
     return 0;
 }

@@ -8,7 +8,6 @@
  *
  *	int tlsrpt_mail_build(const tlsrpt_mail_opts *o, const void *gz,
  *	                      size_t gzlen, buf *out, mt_err *err);
- *	int tlsrpt_mailto_address(const char *uri, char *out, size_t outsz);
  *	char *tlsrpt_dkim_key_load(const char *path, mt_err *err);
  * DESCRIPTION
  *	tlsrpt_mail_build() appends to out the whole message, lines ended
@@ -29,10 +28,8 @@
  *	Returns 0, or -1 with err (a bad key, an address with a control
  *	character).
  *
- *	tlsrpt_mailto_address() extracts the address of a "mailto:" URI
- *	(RFC 6068: percent-decoded, query dropped) into out: 0, or -1 when
- *	it is not a plain, printable addr-spec (one "@", no space, no
- *	control character, not starting with "-").
+ *	tlsrpt_mailto_address() (tlsrpt_record.h, shared with the record
+ *	parser) extracts the address of a "mailto:" URI.
  *
  *	tlsrpt_dkim_key_load() reads a PEM private key file (at most 64 KiB)
  *	and returns it malloc'ed, or NULL with err.
@@ -45,8 +42,8 @@
 
 #include "buf.h"
 #include "mt_err.h"
+#include "tlsrpt_record.h"
 
-#define TLSRPT_ADDR_MAX 320	/* RFC 5321 §4.5.3.1: 64 + "@" + 255 */
 
 typedef struct tlsrpt_mail_opts {
     const char *from;		/* From: and envelope sender (report_from) */
@@ -65,7 +62,6 @@ typedef struct tlsrpt_mail_opts {
 
 int tlsrpt_mail_build(const tlsrpt_mail_opts *o, const void *gz, size_t gzlen, buf *out,
 		      mt_err *err);
-int tlsrpt_mailto_address(const char *uri, char *out, size_t outsz);
 char *tlsrpt_dkim_key_load(const char *path, mt_err *err);
 
 #endif
