@@ -597,6 +597,7 @@ static int start_mail(tlsrpt_sender *s, job *j, const tlsrpt_outbox_entry *e)
 {
     const mtasts_config *cfg = s->cfg;
     char addr[TLSRPT_ADDR_MAX], *key = NULL, *cmd = NULL, *argv[40], *tok, *save;
+    char msgid[TLSRPT_MSGID_MAX];
     tlsrpt_mail_opts o;
     buf gz = {0}, msg = {0};
     posix_spawn_file_actions_t fa;
@@ -626,6 +627,12 @@ static int start_mail(tlsrpt_sender *s, job *j, const tlsrpt_outbox_entry *e)
     o.submitter = cfg->report_submitter;
     o.organization = cfg->organization_name;
     o.report_id = e->report_id;
+    /* one Message-ID per recipient and per attempt; Report-ID stays in the Subject */
+    for (i = 0; i < e->n_rua && strcmp(e->rua[i].uri, j->uri) != 0; i++)
+	;
+    if (tlsrpt_message_id(e->report_id, (unsigned) i, i < e->n_rua ? e->rua[i].attempts + 1 : 0,
+			  msgid, sizeof(msgid)) == 0)
+	o.message_id = msgid;
     o.day = e->day;
     o.date = (int64_t) time(NULL);
     o.dkim_key = key;
