@@ -43,6 +43,8 @@
 extern char **environ;
 
 #define DB_OUTBOX "tlsrpt_outbox"
+#define DB_DUE "tlsrpt_outbox_due"	/* key: an outbox key; value: its earliest pending next */
+#define DUE_MARKER "v1"		/* in DB_DUE once it indexes the whole outbox (3 bytes) */
 #define ERROR_MAX 300		/* last_error kept */
 
 typedef struct job job;
@@ -51,8 +53,9 @@ struct tlsrpt_sender {
     evloop *loop;
     const mtasts_config *cfg;
     MDB_env *env;
-    MDB_dbi outbox;
+    MDB_dbi outbox, due;
     discovery *disc;
+    unsigned scanned;		/* entries the last run read */
     job *jobs;			/* under way or queued */
     job *qhead, *qtail;		/* queued, waiting for a free place (FIFO) */
     unsigned active;		/* started, at most TLSRPT_SEND_PARALLEL */
@@ -189,18 +192,46 @@ void tlsrpt_outbox_entry_free(tlsrpt_outbox_entry *e)
     memset(e, 0, sizeof(*e));
 }
 
+/* entry_next_due - the earliest next of an entry's pending deliveries; -1: none pending */
+static int64_t entry_next_due(const tlsrpt_outbox_entry *e)
+{
+    int64_t next = -1;
+    size_t i;
+
+    for (i = 0; i < e->n_rua; i++)
+	if (e->rua[i].state == TLSRPT_PENDING && (next < 0 || e->rua[i].next < next))
+	    next = e->rua[i].next;
+    return next;
+}
+
+/* due_put - index an outbox key by its earliest pending next, or drop it (next < 0) */
+static int due_put(MDB_txn *txn, MDB_dbi due, MDB_val *k, int64_t next)
+{
+    MDB_val v = {sizeof(next), &next};
+    int rc;
+
+    if (next >= 0)
+	return mdb_put(txn, due, k, &v, 0);
+    rc = mdb_del(txn, due, k, NULL);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 typedef struct put_job {
-    MDB_dbi dbi;
+    MDB_dbi dbi, due;
     MDB_val k, v;
     unsigned flags;
+    int64_t next;		/* entry_next_due() */
 } put_job;
 
-/* put_one - one mdb_put() as a transaction of its own */
+/* put_one - the entry and its index line, in one transaction */
 static int put_one(MDB_txn *txn, void *arg)
 {
     put_job *j = arg;
+    int rc;
 
-    return mdb_put(txn, j->dbi, &j->k, &j->v, j->flags);
+    if ((rc = mdb_put(txn, j->dbi, &j->k, &j->v, j->flags)) != 0)
+	return rc;
+    return due_put(txn, j->due, &j->k, j->next);
 }
 
 /* put_entry - write an entry (noover: only when new); 0, 1 exists, -1 */
@@ -216,6 +247,8 @@ static int put_entry(tlsrpt_sender *s, const tlsrpt_outbox_entry *e, int noover,
 	return -1;
     }
     j.dbi = s->outbox;
+    j.due = s->due;
+    j.next = entry_next_due(e);
     j.k.mv_size = outbox_key(e->day, e->domain, k, sizeof(k)), j.k.mv_data = k;
     j.v.mv_size = strlen(text), j.v.mv_data = text;
     j.flags = noover ? MDB_NOOVERWRITE : 0;
@@ -351,7 +384,11 @@ static int prune_txn(MDB_txn *txn, void *arg)
 	    tlsrpt_outbox_entry_free(&e);
 	}
 	if (!open) {
-	    if ((rc = mdb_cursor_del(cur, 0)) != 0)
+	    unsigned char kb2[4 + 256];
+	    MDB_val k2 = {kv.mv_size < sizeof(kb2) ? kv.mv_size : sizeof(kb2), kb2};
+
+	    memcpy(kb2, kv.mv_data, k2.mv_size);
+	    if ((rc = mdb_cursor_del(cur, 0)) != 0 || (rc = due_put(txn, j->s->due, &k2, -1)) != 0)
 		break;
 	}
 	rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT);
@@ -823,25 +860,49 @@ static void pump(tlsrpt_sender *s)
     s->starting = 0;
 }
 
-/* due_key - remember an entry with a due delivery (inside the list's transaction) */
-static int due_key(const tlsrpt_outbox_entry *e, void *arg)
+/*
+ * due_keys - the outbox keys with a due delivery, from the index: only
+ * entries with a pending delivery are in it, each with its earliest next
+ * time, so a scan with nothing due reads no entry and decodes no JSON.
+ */
+static int due_keys(run_ctx *r, mt_err *err)
 {
-    run_ctx *r = arg;
-    struct run_key *nk;
-    size_t i;
+    tlsrpt_sender *s = r->s;
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val kv, vv;
+    int rc, op;
 
-    for (i = 0; i < e->n_rua; i++)
-	if (e->rua[i].state == TLSRPT_PENDING
-	    && (e->rua[i].next <= r->now || e->day == r->force_day))
+    if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0
+	|| (rc = mdb_cursor_open(txn, s->due, &cur)) != 0) {
+	if (rc != 0 && txn)
+	    mdb_txn_abort(txn);
+	mt_err_set(err, 0, 0, NULL, "outbox index: %s", mdb_strerror(rc));
+	return -1;
+    }
+    for (op = MDB_FIRST; mdb_cursor_get(cur, &kv, &vv, op) == 0; op = MDB_NEXT) {
+	const unsigned char *kb = kv.mv_data;
+	struct run_key *nk;
+	uint32_t day;
+	int64_t next;
+
+	if (kv.mv_size < 4 || vv.mv_size != sizeof(next))
+	    continue;		/* the marker */
+	day = (uint32_t) kb[0] << 24 | (uint32_t) kb[1] << 16 | (uint32_t) kb[2] << 8 | kb[3];
+	memcpy(&next, vv.mv_data, sizeof(next));
+	if (next > r->now && day != r->force_day)
+	    continue;
+	if ((nk = realloc(r->keys, (r->n + 1) * sizeof(*nk))) == NULL
+	    || (nk[r->n].domain = strndup((const char *) kb + 4, kv.mv_size - 4)) == NULL) {
+	    if (nk)
+		r->keys = nk;
 	    break;
-    if (i == e->n_rua)
-	return 0;
-    if ((nk = realloc(r->keys, (r->n + 1) * sizeof(*nk))) == NULL)
-	return 1;
-    r->keys = nk;
-    if ((nk[r->n].domain = strdup(e->domain)) == NULL)
-	return 1;
-    nk[r->n++].day = e->day;
+	}
+	r->keys = nk;
+	nk[r->n++].day = day;
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
     return 0;
 }
 
@@ -859,10 +920,12 @@ int tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, uint32_t force_day, tlsrpt_
     s->run_open++;		/* a guard: job_end() may run inside */
     /* LMDB: one transaction per thread at a time, so first the keys, then
      * each entry in its own read, and the deliveries with none open */
-    if (tlsrpt_outbox_list(s, 0, due_key, &r, &err) < 0)
+    if (due_keys(&r, &err) < 0)
 	log_msg(LOG_ERR, "tlsrpt: %s", err.msg);
+    s->scanned = 0;
     for (i = 0; i < r.n; i++) {
 	if (tlsrpt_outbox_get(s, r.keys[i].day, r.keys[i].domain, &e, &err) == 1) {
+	    s->scanned++;
 	    run_entry(&e, &r);
 	    tlsrpt_outbox_entry_free(&e);
 	}
@@ -887,6 +950,12 @@ unsigned tlsrpt_sender_active(const tlsrpt_sender *s)
     return s->active;
 }
 
+/* tlsrpt_sender_scanned - outbox entries the last run read */
+unsigned tlsrpt_sender_scanned(const tlsrpt_sender *s)
+{
+    return s->scanned;
+}
+
 /* tlsrpt_sender_busy - deliveries under way? */
 int tlsrpt_sender_busy(const tlsrpt_sender *s)
 {
@@ -898,7 +967,39 @@ static int open_outbox(MDB_txn *txn, void *arg)
 {
     tlsrpt_sender *s = arg;
 
-    return mdb_dbi_open(txn, DB_OUTBOX, MDB_CREATE, &s->outbox);
+    int rc = mdb_dbi_open(txn, DB_OUTBOX, MDB_CREATE, &s->outbox);
+
+    return rc ? rc : mdb_dbi_open(txn, DB_DUE, MDB_CREATE, &s->due);
+}
+
+/* index_outbox - build the due index of an outbox written before it existed */
+static int index_outbox(MDB_txn *txn, void *arg)
+{
+    tlsrpt_sender *s = arg;
+    MDB_cursor *cur;
+    MDB_val kv, vv, mk = {3, (void *) DUE_MARKER}, mv = {1, (void *) "1"};
+    int rc;
+
+    if (mdb_get(txn, s->due, &mk, &vv) == 0)
+	return 0;		/* indexed already */
+    if ((rc = mdb_cursor_open(txn, s->outbox, &cur)) != 0)
+	return rc;
+    for (rc = mdb_cursor_get(cur, &kv, &vv, MDB_FIRST); rc == 0;
+	 rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT)) {
+	tlsrpt_outbox_entry e;
+	int64_t next;
+
+	if (entry_decode(vv.mv_data, vv.mv_size, &e) < 0)
+	    continue;
+	next = entry_next_due(&e);
+	tlsrpt_outbox_entry_free(&e);
+	if (next >= 0 && (rc = due_put(txn, s->due, &kv, next)) != 0)
+	    break;
+    }
+    mdb_cursor_close(cur);
+    if (rc != MDB_NOTFOUND)
+	return rc;
+    return mdb_put(txn, s->due, &mk, &mv, 0);
 }
 
 /* tlsrpt_sender_new - the outbox database; https: through disc */
@@ -916,7 +1017,8 @@ tlsrpt_sender *tlsrpt_sender_new(evloop *loop, const mtasts_config *cfg, MDB_env
     s->cfg = cfg;
     s->env = env;
     s->disc = disc;
-    if ((rc = store_write(env, "the TLS-RPT outbox database", 0, open_outbox, s, err)) != 0) {
+    if ((rc = store_write(env, "the TLS-RPT outbox database", 0, open_outbox, s, err)) != 0
+	|| (rc = store_write(env, "the TLS-RPT outbox index", 0, index_outbox, s, err)) != 0) {
 	if (rc != MDB_MAP_FULL)
 	    mt_err_set(err, 0, 0, NULL, "tlsrpt outbox: %s", mdb_strerror(rc));
 	free(s);

@@ -22,6 +22,7 @@
  *	                       tlsrpt_run_cb done, void *arg);
  *	int  tlsrpt_sender_busy(const tlsrpt_sender *s);
  *	unsigned tlsrpt_sender_active(const tlsrpt_sender *s);
+ *	unsigned tlsrpt_sender_scanned(const tlsrpt_sender *s);
  *	int  tlsrpt_outbox_prune(tlsrpt_sender *s, uint32_t first_kept_day,
  *	                         mt_err *err);
  * DESCRIPTION
@@ -63,6 +64,14 @@
  *	ended, done(arg, sent, failed) is called (from the loop).
  *	tlsrpt_sender_busy() says whether deliveries are under way or
  *	queued; tlsrpt_sender_active() how many are under way.
+ *
+ *	A run finds due deliveries through an index (named database
+ *	"tlsrpt_outbox_due": each entry with a pending delivery, by its
+ *	earliest next attempt time), kept in the same transaction as the
+ *	entry; sent and failed entries are not in it, so the check every
+ *	minute reads nothing when nothing is due. An outbox written before
+ *	the index is indexed once, when the sender opens it.
+ *	tlsrpt_sender_scanned() is the number of entries the last run read.
  *
  *	tlsrpt_sender_free() abandons deliveries under way (they stay
  *	pending); call it with the loop stopped and before discovery_free().
@@ -138,6 +147,7 @@ int tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, uint32_t force_day, tlsrpt_
 		      void *arg);
 int tlsrpt_sender_busy(const tlsrpt_sender *s);
 unsigned tlsrpt_sender_active(const tlsrpt_sender *s);
+unsigned tlsrpt_sender_scanned(const tlsrpt_sender *s);
 int tlsrpt_outbox_prune(tlsrpt_sender *s, uint32_t first_kept_day, mt_err *err);
 
 #endif

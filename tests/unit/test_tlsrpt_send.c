@@ -522,6 +522,64 @@ static void sendmail_starts_with_default_signals(void)
     sender_free(s);
 }
 
+/* due_index - the keys of the due index (the marker left out); drop: empty it first */
+static int due_index(int drop)
+{
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int n = 0, op;
+
+    if (mdb_txn_begin(env, NULL, 0, &txn) != 0)
+	return -1;
+    if (mdb_dbi_open(txn, "tlsrpt_outbox_due", 0, &dbi) != 0) {
+	mdb_txn_abort(txn);
+	return -1;
+    }
+    if (drop) {
+	mdb_drop(txn, dbi, 0);
+    } else if (mdb_cursor_open(txn, dbi, &cur) == 0) {
+	for (op = MDB_FIRST; mdb_cursor_get(cur, &k, &v, op) == 0; op = MDB_NEXT)
+	    n += k.mv_size >= 4;
+	mdb_cursor_close(cur);
+    }
+    return mdb_txn_commit(txn) == 0 ? n : -1;
+}
+
+/* the minute's retry check reads no entry when nothing is due, sent ones least of all */
+static void retry_scan_reads_nothing_when_nothing_is_due(void)
+{
+    tlsrpt_sender *s = sender_new();
+    tlsrpt_outbox_entry e;
+    int64_t now = (int64_t) time(NULL);
+    char domain[32];
+    int k, before;
+    mt_err err;
+
+    T_ASSERT(s);
+    before = due_index(0);
+    for (k = 0; k < 100; k++) {
+	snprintf(domain, sizeof(domain), "sent%d.test", k);
+	entry(&e, 19750, domain, now, "mailto:x@example.test", NULL);
+	e.rua[0].state = TLSRPT_SENT;
+	T_EQ_INT(tlsrpt_outbox_add(s, &e, &err), 0);
+    }
+    entry(&e, 19751, "later.test", now, "mailto:x@example.test", NULL);
+    e.rua[0].next = now + 3600;
+    T_EQ_INT(tlsrpt_outbox_add(s, &e, &err), 0);
+    T_EQ_INT(due_index(0), before + 1);	/* sent entries are not indexed */
+    T_EQ_INT(run(s, now), 0);
+    T_EQ_INT(tlsrpt_sender_scanned(s), 0);
+    /* an outbox from before the index is indexed when the sender opens it */
+    sender_free(s);
+    T_EQ_INT(due_index(1), 0);
+    s = sender_new();
+    T_ASSERT(s);
+    T_EQ_INT(due_index(0), before + 1);
+    sender_free(s);
+}
+
 int main(void)
 {
     atexit(stop_sink);		/* even when a check aborts */
@@ -537,6 +595,7 @@ int main(void)
     T_RUN(prune_keeps_pending);
     T_RUN(deliveries_are_limited_and_queued);
     T_RUN(sendmail_starts_with_default_signals);
+    T_RUN(retry_scan_reads_nothing_when_nothing_is_due);
     stop_sink();
     evloop_free(loop);
     mdb_env_close(env);
