@@ -101,6 +101,7 @@ struct tlsrpt {
     int closing;
     later *later;		/* sorted up to n_later_sorted, then this run's */
     size_t n_later, n_later_sorted;
+    uint32_t later_first_day;	/* entries of earlier days are dropped (retention) */
     tlsrpt_hooks hooks;
     applied_memo memo[APPLIED_MEMO];
 };
@@ -356,7 +357,7 @@ static void run_free(run *r)
     if (t->current == r)
 	t->current = NULL;
     free(r);
-    later_sort(t, 0);
+    later_sort(t, t->later_first_day);
     if (t->again && t->again_timer == NULL && !t->closing)
 	t->again_timer = evloop_timer(t->loop, 0, again_fire, t);
 }
@@ -702,8 +703,9 @@ int tlsrpt_daily_run(tlsrpt *t)
     if (tlsrpt_counters_prune(t->counters, today - t->cfg->counters_retention_days, &err) < 0
 	|| tlsrpt_outbox_prune(t->sender, today - t->cfg->reports_retention_days, &err) < 0)
 	log_msg(LOG_ERR, "tlsrpt: prune: %s", err.msg);
+    t->later_first_day = today - t->cfg->counters_retention_days;
     if (t->current == NULL)
-	later_sort(t, today - t->cfg->counters_retention_days);
+	later_sort(t, t->later_first_day);
     return started;
 }
 
