@@ -648,6 +648,8 @@ static run *run_start(tlsrpt *t, uint32_t day, int dry, srv_conn *c)
 	if (tlsrpt_counters_days(t->counters, days, CATCHUP_DAYS_MAX, &n_days, &err) < 0)
 	    log_msg(LOG_ERR, "tlsrpt: %s", err.msg);
 	for (i = 0; i < n_days && days[i] < today; i++) {
+	    if (days[i] < today - t->cfg->counters_retention_days)
+		continue;	/* past retention: pruned now */
 	    r->listing = days[i];
 	    if (tlsrpt_counters_list(t->counters, days[i], collect, r, &err) < 0)
 		log_msg(LOG_ERR, "tlsrpt: %s", err.msg);
