@@ -120,7 +120,8 @@ static const ckey keys[] = {
     K(report_hour, C_UINT, "1", 23),
     KMS(report_jitter, "1h"),
     KMS(report_retry, "24h"),
-    K(counters_retention_days, C_UINT, "14", 3650),
+    KNUM(counters_retention_days, C_UINT, "14", 1, 3650,
+	 "0 would prune yesterday's counts before its reports are built"),
     K(reports_retention_days, C_UINT, "30", 3650),
     KMS(tlsrpt_commit_interval, "1s"),
     K(dkim_key_file, C_STR, NULL, 0),
@@ -296,6 +297,26 @@ int config_set(mtasts_config *cfg, const char *key, const char *value, mt_err *e
     return 0;
 }
 
+/* config_check - what no single key can say */
+int config_check(const mtasts_config *cfg, mt_err *err)
+{
+    if ((uint64_t) cfg->report_hour * 3600000 + cfg->report_jitter_ms >= 86400000) {
+	mt_err_set(err, 0, 0, NULL, "report_hour = %u plus report_jitter = %llus reaches past "
+		   "the end of the UTC day: lower one of them", cfg->report_hour,
+		   (unsigned long long) (cfg->report_jitter_ms / 1000));
+	return -1;
+    }
+    if (cfg->reports_retention_days < cfg->counters_retention_days) {
+	mt_err_set(err, 0, 0, NULL, "reports_retention_days = %u is below "
+		   "counters_retention_days = %u: a day whose report was pruned while its "
+		   "counts remain would be sent again with the same report id; keep reports "
+		   "at least as long as counts", cfg->reports_retention_days,
+		   cfg->counters_retention_days);
+	return -1;
+    }
+    return 0;
+}
+
 /* trim - strip leading and trailing white space in place */
 static char *trim(char *s)
 {
@@ -354,6 +375,14 @@ int config_load(mtasts_config *cfg, const char *path, mt_err *err)
 	goto fail;
     }
     fclose(fp);
+    {
+	mt_err why;
+
+	if (config_check(cfg, &why) < 0) {
+	    mt_err_set(err, 0, 0, NULL, "%s: %s", path, why.msg);
+	    return -1;
+	}
+    }
     return 0;
 fail:
     fclose(fp);

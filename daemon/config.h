@@ -10,6 +10,7 @@
  *	int  config_load(mtasts_config *cfg, const char *path, mt_err *err);
  *	int  config_set(mtasts_config *cfg, const char *key, const char *value,
  *	                mt_err *err);
+ *	int  config_check(const mtasts_config *cfg, mt_err *err);
  *	void config_free(mtasts_config *cfg);
  *	void config_dump(const mtasts_config *cfg, FILE *fp);
 void config_diff(const mtasts_config *a, const mtasts_config *b,
@@ -26,6 +27,13 @@ int config_copy_key(mtasts_config *dst, const mtasts_config *src, const char *ke
  *	unknown key, a bad value or a missing "=" fails with err naming the
  *	line, the key and why (err->msg starts with the file name).
  *	config_set() sets one key from text, as the file would (tests, -o).
+ *	config_check() checks what no single key can say: report_hour plus
+ *	report_jitter must stay within the day (the daily run would slip
+ *	into the next one), and reports_retention_days must be at least
+ *	counters_retention_days (else a day whose report was pruned while
+ *	its counts remain would be built and sent again with the same id);
+ *	0, or -1 with err naming both keys. config_load() runs it on the
+ *	whole file; mtastsd runs it again after -o overrides.
  *	Keys marked repeatable accumulate; others take the last value.
  *	Value syntax by type: durations are an integer with an optional
  *	unit s, m, h, d (default seconds) and are stored in milliseconds;
@@ -134,6 +142,7 @@ typedef struct mtasts_config {
 void config_defaults(mtasts_config *cfg);
 int config_load(mtasts_config *cfg, const char *path, mt_err *err);
 int config_set(mtasts_config *cfg, const char *key, const char *value, mt_err *err);
+int config_check(const mtasts_config *cfg, mt_err *err);
 void config_free(mtasts_config *cfg);
 void config_dump(const mtasts_config *cfg, FILE *fp);
 void config_diff(const mtasts_config *a, const mtasts_config *b,

@@ -111,7 +111,7 @@ static int load_config(daemon_state *d, mtasts_config *cfg, mt_err *err)
 	if (config_set(cfg, key, eq + 1, err) < 0)
 	    return -1;
     }
-    return 0;
+    return d->noverrides > 0 ? config_check(cfg, err) : 0;
 }
 
 /* mkdir_parent - create the directory that holds path, when missing */

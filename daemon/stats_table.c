@@ -21,6 +21,7 @@
 #include "server.h"
 #include "stats_table.h"
 #include "store.h"
+#include "tlsrpt_counters.h"
 
 #define C(name, src, type, field) {name, STATS_COUNTER, src, offsetof(type, field), 1}
 #define G(name, src, type, field) {name, STATS_GAUGE, src, offsetof(type, field), 1}
@@ -69,6 +70,9 @@ const stats_def stats_table[] = {
     C("refresh_deferred_host", STATS_REFRESH, refresh_stats, deferred_host),
     C("refresh_ticks", STATS_REFRESH, refresh_stats, ticks),
     {"refresh_scan_us", STATS_COUNTER, STATS_REFRESH, offsetof(refresh_stats, scan_ns), 1000},
+    G("tlsrpt_counts_pending_now", STATS_TLSRPT, tlsrpt_counter_stats, pending),
+    C("tlsrpt_counts_dropped", STATS_TLSRPT, tlsrpt_counter_stats, dropped),
+    C("tlsrpt_commit_failures", STATS_TLSRPT, tlsrpt_counter_stats, commit_failures),
 };
 
 const size_t stats_count = sizeof(stats_table) / sizeof(stats_table[0]);

@@ -14,7 +14,8 @@
  * DESCRIPTION
  *	Each stats_def names one key of the "stats" answer (mtastsd(8)),
  *	where its value is (a uint64_t field of the struct that src names:
- *	stats_verbs, pc_stats, store_stats, srv_stats or refresh_stats, at
+ *	stats_verbs, pc_stats, store_stats, srv_stats, refresh_stats or
+ *	tlsrpt_counter_stats, at
  *	off, divided by div) and its kind: STATS_GAUGE for a level that goes
  *	up and down (…_now, entries, sizes, refreshes running, uptime),
  *	STATS_COUNTER for a count since the daemon started. The per-verb
@@ -52,6 +53,7 @@ typedef enum stats_src {
     STATS_STORE,			/* store_stats (store.h) */
     STATS_SERVER,			/* srv_stats (server.h) */
     STATS_REFRESH,			/* refresh_stats (refresh.h); absent without refresh */
+    STATS_TLSRPT,			/* tlsrpt_counter_stats (tlsrpt_counters.h); absent without */
     STATS_NSRC
 } stats_src;
 

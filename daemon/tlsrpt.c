@@ -38,6 +38,9 @@
 #define RETRY_CHECK_MS 60000	/* look for due retries this often */
 #define RUN_DOMAINS_MAX 1000000	/* our limit on domains in one run */
 #define APPLIED_MEMO 256	/* policies kept as report text (a power of two) */
+#define RECORD_RETRY 300	/* seconds before a failed _smtp._tls lookup or build is tried again */
+#define CATCHUP_DAYS_MAX 3650	/* days looked at by a catch-up run (counters_retention_days' max) */
+#define LATER_MAX 4000000	/* our limit on (day, domain) pairs remembered as decided */
 
 /* The applied policy of a domain as report text, built once per fetched
  * policy rather than once per report line (bench/TLSRPT.md) */
@@ -49,18 +52,40 @@ typedef struct applied_memo {
     buf text, mx;
 } applied_memo;
 
+/* One (day, domain) of a run */
+typedef struct run_item {
+    uint32_t day;
+    char *domain;
+} run_item;
+
+/* A (day, domain) with counts and no report in the outbox: decided (no
+ * record, or given up), or to be tried again at next */
+typedef struct later {
+    uint32_t day;
+    int final;
+    char *domain;
+    int64_t first, next;
+} later;
+
 typedef struct run {
     tlsrpt *t;
-    uint32_t day;
+    uint32_t day;		/* tlsrpt-send's day; 0: the catch-up run over every day */
+    uint32_t listing;		/* the day collect() is listing */
     int dry;
-    char **domains;
+    run_item *items;		/* sorted by domain, then day */
     size_t n, next, open;
-    unsigned built, norecord, errors;
+    unsigned built, norecord, errors, tempfail;
     srv_pending *answer;	/* the tlsrpt-send client, or NULL (daily run) */
     buf lines;			/* dry-run lines */
     size_t n_lines;
     ev_timer *kick;
 } run;
+
+/* One _smtp._tls lookup: the run's items first..first+count-1 (one domain) */
+typedef struct lookup_ctx {
+    run *r;
+    size_t first, count;
+} lookup_ctx;
 
 struct tlsrpt {
     evloop *loop;
@@ -70,12 +95,19 @@ struct tlsrpt {
     discovery *disc;
     tlsrpt_counters *counters;
     tlsrpt_sender *sender;
-    ev_timer *daily, *retry;
+    ev_timer *daily, *retry, *start, *again_timer;
     run *current;
+    int again;			/* a daily run waits for the run under way */
+    int closing;
+    later *later;		/* sorted up to n_later_sorted, then this run's */
+    size_t n_later, n_later_sorted;
+    uint32_t later_first_day;	/* entries of earlier days are dropped (retention) */
+    tlsrpt_hooks hooks;
     applied_memo memo[APPLIED_MEMO];
 };
 
 static void arm_daily(tlsrpt *t);
+static int64_t tnow(const tlsrpt *t);
 
 /* now_unix - the wall clock */
 static int64_t now_unix(void)
@@ -214,28 +246,120 @@ void tlsrpt_on_fetch_failure(void *arg, const char *domain, const disc_result *r
 	: "policy-syntax";		/* the body did not parse */
     a.count = 1;
     pol = applied_policy(t, domain, &ap);
-    if (tlsrpt_count_verb(t->counters, &a, pol, now_unix()) < 0)
+    if (tlsrpt_count_verb(t->counters, &a, pol, tnow(t)) < 0)
 	log_msg(LOG_ERR, "tlsrpt: %s: cannot count a %s", domain, tlsrpt_result_name(a.result));
 }
 
 /* ----------------------------------------------------------------- runs */
 
 static void run_next(run *r);
+static void again_fire(evloop *loop, void *arg);
 
-/* run_free - release a run */
-static void run_free(run *r)
+/* tnow - the run's clock: the wall clock, or the test's */
+static int64_t tnow(const tlsrpt *t)
+{
+    return t->hooks.now ? t->hooks.now(t->hooks.arg) : now_unix();
+}
+
+/* later_cmp - order of the later list: domain, then day */
+static int later_cmp(const void *a, const void *b)
+{
+    const later *x = a, *y = b;
+    int c = strcmp(x->domain, y->domain);
+
+    return c ? c : x->day < y->day ? -1 : x->day > y->day;
+}
+
+/* later_find - what is remembered of (day, domain), or NULL */
+static later *later_find(tlsrpt *t, uint32_t day, const char *domain)
+{
+    later key;
+    size_t i;
+
+    key.day = day;
+    key.domain = (char *) domain;
+    if (t->n_later_sorted) {
+	later *l = bsearch(&key, t->later, t->n_later_sorted, sizeof(*t->later), later_cmp);
+
+	if (l)
+	    return l;
+    }
+    for (i = t->n_later_sorted; i < t->n_later; i++)	/* this run's, unsorted */
+	if (later_cmp(&key, &t->later[i]) == 0)
+	    return &t->later[i];
+    return NULL;
+}
+
+/* later_set - remember that (day, domain) is decided, or is to be tried again */
+static later *later_set(tlsrpt *t, uint32_t day, const char *domain, int final, int64_t now)
+{
+    later *l = later_find(t, day, domain), *nl;
+
+    if (l == NULL) {
+	if (t->n_later >= LATER_MAX
+	    || (nl = realloc(t->later, (t->n_later + 1) * sizeof(*nl))) == NULL)
+	    return NULL;
+	t->later = nl;
+	l = &nl[t->n_later];
+	memset(l, 0, sizeof(*l));
+	if ((l->domain = strdup(domain)) == NULL)
+	    return NULL;
+	l->day = day;
+	l->first = now;
+	t->n_later++;
+    }
+    l->final = final;
+    l->next = now + RECORD_RETRY;
+    return l;
+}
+
+/* later_sort - sort the list (between runs) and drop days before first_day */
+static void later_sort(tlsrpt *t, uint32_t first_day)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < t->n_later; i++) {
+	if (t->later[i].day < first_day) {
+	    free(t->later[i].domain);
+	    continue;
+	}
+	t->later[n++] = t->later[i];
+    }
+    t->n_later = n;
+    if (n)
+	qsort(t->later, n, sizeof(*t->later), later_cmp);
+    t->n_later_sorted = n;
+}
+
+/* later_due - is a retry of some (day, domain) due at now? */
+static int later_due(const tlsrpt *t, int64_t now)
 {
     size_t i;
 
+    for (i = 0; i < t->n_later; i++)
+	if (!t->later[i].final && t->later[i].next <= now)
+	    return 1;
+    return 0;
+}
+
+/* run_free - release a run; start the one asked for meanwhile */
+static void run_free(run *r)
+{
+    tlsrpt *t = r->t;
+    size_t i;
+
     for (i = 0; i < r->n; i++)
-	free(r->domains[i]);
-    free(r->domains);
+	free(r->items[i].domain);
+    free(r->items);
     buf_free(&r->lines);
     if (r->kick)
-	evloop_timer_cancel(r->t->loop, r->kick);
-    if (r->t->current == r)
-	r->t->current = NULL;
+	evloop_timer_cancel(t->loop, r->kick);
+    if (t->current == r)
+	t->current = NULL;
     free(r);
+    later_sort(t, t->later_first_day);
+    if (t->again && t->again_timer == NULL && !t->closing)
+	t->again_timer = evloop_timer(t->loop, 0, again_fire, t);
 }
 
 /* answer_cancel - the tlsrpt-send client went away; the run goes on */
@@ -252,15 +376,22 @@ static void sent(void *arg, unsigned n_sent, unsigned n_failed)
     run *r = arg;
     buf out = {0};
 
-    log_msg(LOG_INFO, "tlsrpt: reports of day %u: %zu domains, %u built, %u without a record, "
-	    "%u deliveries sent, %u failed", r->day, r->n, r->built, r->norecord, n_sent,
-	    n_failed);
+    if (r->day == 0 && r->n == 0)
+	;				/* a catch-up that found nothing to do */
+    else if (r->day)
+	log_msg(LOG_INFO, "tlsrpt: reports of day %u: %zu domains, %u built, %u without a "
+		"record, %u to try again, %u deliveries sent, %u failed", r->day, r->n, r->built,
+		r->norecord, r->tempfail, n_sent, n_failed);
+    else
+	log_msg(LOG_INFO, "tlsrpt: reports of %zu domain days: %u built, %u without a record, "
+		"%u to try again, %u deliveries sent, %u failed", r->n, r->built, r->norecord,
+		r->tempfail, n_sent, n_failed);
     if (r->answer) {
 	proto_put_status(&out, "ok");
 	proto_put_kvf(&out, "domains", "%zu", r->n);
 	proto_put_kvf(&out, "built", "%u", r->built);
 	proto_put_kvf(&out, "norecord", "%u", r->norecord);
-	proto_put_kvf(&out, "errors", "%u", r->errors);
+	proto_put_kvf(&out, "errors", "%u", r->errors + r->tempfail);
 	proto_put_kvf(&out, "sent", "%u", n_sent);
 	proto_put_kvf(&out, "failed", "%u", n_failed);
 	proto_put_kvf(&out, "signed", "%s", r->t->cfg->dkim_key_file ? "yes" : "no");
@@ -290,22 +421,52 @@ static void run_finish(run *r)
 	return;
     }
     /* a run asked for by tlsrpt-send retries its day's pending deliveries now */
-    tlsrpt_sender_run(r->t->sender, now_unix(), r->answer ? r->day : 0, sent, r);
+    tlsrpt_sender_run(r->t->sender, tnow(r->t), r->answer ? r->day : 0, sent, r);
 }
 
-/* on_record - the _smtp._tls answer of one domain */
-static void on_record(disc_result *res, void *arg)
+/*
+ * record_temporary - the _smtp._tls lookup failed for now (SERVFAIL,
+ * timeout, DNSSEC bogus, a local resolver error): not an answer that
+ * the domain has no record. NXDOMAIN, NODATA and a TXT RRset with no,
+ * several or an invalid record are answers (RFC 8460 §3).
+ */
+static int record_temporary(const disc_result *res)
 {
-    run *r = arg;
+    return res->tlsrpt_outcome != DNS_OK && res->tlsrpt_outcome != DNS_NXDOMAIN
+	&& res->tlsrpt_outcome != DNS_NODATA;
+}
+
+/* try_later - (day, domain) stays unbuilt and is tried again, within report_retry */
+static void try_later(run *r, uint32_t day, const char *domain, const char *why)
+{
+    tlsrpt *t = r->t;
+    int64_t now = tnow(t);
+    later *l = later_set(t, day, domain, 0, now);
+
+    r->tempfail++;
+    if (l == NULL) {
+	log_msg(LOG_ERR, "tlsrpt: %s: no report for day %u: %s (and no memory to try again)",
+		domain, day, why);
+	return;
+    }
+    log_msg(LOG_WARNING, "tlsrpt: %s: report of day %u not built: %s; trying again in %ds "
+	    "(until %llds after the first try)", domain, day, why, RECORD_RETRY,
+	    (long long) (t->cfg->report_retry_ms / 1000));
+}
+
+/* on_item - the lookup's answer applied to one (day, domain) */
+static void on_item(run *r, uint32_t day, disc_result *res)
+{
     tlsrpt *t = r->t;
     mt_err err;
-    int rc;
     size_t i;
+    int rc;
 
-    r->open--;
-    if (res->tlsrpt_set != TLSRPT_SET_ONE) {
+    if (!r->dry && record_temporary(res)) {
+	try_later(r, day, res->domain, res->tlsrpt_reason);
+    } else if (res->tlsrpt_set != TLSRPT_SET_ONE || record_temporary(res)) {
 	r->norecord++;
-	log_msg(LOG_INFO, "tlsrpt: %s: no report for day %u: %s", res->domain, r->day,
+	log_msg(LOG_INFO, "tlsrpt: %s: no report for day %u: %s", res->domain, day,
 		res->tlsrpt_reason);
 	if (r->dry) {
 	    proto_put_kv(&r->lines, "domain", res->domain, strlen(res->domain));
@@ -313,7 +474,8 @@ static void on_record(disc_result *res, void *arg)
 	    proto_put_kv(&r->lines, "why", res->tlsrpt_reason, strlen(res->tlsrpt_reason));
 	    buf_putc(&r->lines, '\n');
 	    r->n_lines++;
-	}
+	} else
+	    later_set(t, day, res->domain, 1, tnow(t));
     } else if (r->dry) {
 	buf rua = {0};
 
@@ -326,28 +488,64 @@ static void on_record(disc_result *res, void *arg)
 	r->n_lines++;
 	buf_free(&rua);
     } else {
-	rc = tlsrpt_build(t->counters, t->sender, t->cfg, r->day, res->domain, &res->tlsrpt,
-			  now_unix(), &err);
+	rc = tlsrpt_build(t->counters, t->sender, t->cfg, day, res->domain, &res->tlsrpt,
+			  tnow(t), &err);
 	if (rc == 0)
 	    r->built++;
-	else if (rc < 0) {
+	if (rc >= 0)
+	    later_set(t, day, res->domain, 1, tnow(t));
+	else {
 	    r->errors++;
 	    log_msg(LOG_ERR, "tlsrpt: %s: cannot build the report of day %u: %s", res->domain,
-		    r->day, err.msg);
+		    day, err.msg);
+	    try_later(r, day, res->domain, "the build failed");
+	    r->tempfail--;
 	}
     }
+}
+
+/* on_record - the _smtp._tls answer of one domain, for each of its days in the run */
+static void on_record(disc_result *res, void *arg)
+{
+    lookup_ctx *lc = arg;
+    run *r = lc->r;
+    size_t i;
+
+    r->open--;
+    for (i = lc->first; i < lc->first + lc->count; i++)
+	on_item(r, r->items[i].day, res);
+    free(lc);
     discovery_result_free(res);
     run_next(r);
 }
 
-/* run_next - start lookups up to RUN_PARALLEL; finish when all are done */
+/* lookup - the _smtp._tls record of a domain, through discovery (or the test's) */
+static int lookup(tlsrpt *t, const char *domain, lookup_ctx *lc)
+{
+    if (t->hooks.lookup)
+	return t->hooks.lookup(t->hooks.arg, domain, on_record, lc);
+    return discovery_start(t->disc, domain, DISC_TXT_ONLY | DISC_WITH_TLSRPT, NULL, on_record,
+			   lc);
+}
+
+/* run_next - start lookups up to RUN_PARALLEL, one per domain; finish when all are done */
 static void run_next(run *r)
 {
     while (r->open < RUN_PARALLEL && r->next < r->n) {
-	const char *d = r->domains[r->next++];
+	lookup_ctx *lc = malloc(sizeof(*lc));
+	size_t first = r->next;
 
-	if (discovery_start(r->t->disc, d, DISC_TXT_ONLY | DISC_WITH_TLSRPT, NULL, on_record,
-			    r) < 0) {
+	while (r->next < r->n && strcmp(r->items[r->next].domain, r->items[first].domain) == 0)
+	    r->next++;
+	if (lc == NULL) {
+	    r->errors++;
+	    continue;
+	}
+	lc->r = r;
+	lc->first = first;
+	lc->count = r->next - first;
+	if (lookup(r->t, r->items[first].domain, lc) < 0) {
+	    free(lc);
 	    r->errors++;
 	    continue;
 	}
@@ -367,27 +565,72 @@ static void run_kick(evloop *loop, void *arg)
     run_next(r);
 }
 
-/* collect - one domain with counts on the run's day */
+/* collect - one domain with counts on the day being listed */
 static int collect(const char *domain, uint64_t ok, uint64_t bad, void *arg)
 {
     run *r = arg;
-    char **nd;
+    run_item *ni;
 
     (void) ok, (void) bad;
-    if (r->n >= RUN_DOMAINS_MAX || (nd = realloc(r->domains, (r->n + 1) * sizeof(*nd))) == NULL)
+    if (r->n >= RUN_DOMAINS_MAX || (ni = realloc(r->items, (r->n + 1) * sizeof(*ni))) == NULL)
 	return 1;
-    r->domains = nd;
-    if ((nd[r->n] = strdup(domain)) == NULL)
+    r->items = ni;
+    if ((ni[r->n].domain = strdup(domain)) == NULL)
 	return 1;
-    r->n++;
+    ni[r->n++].day = r->listing;
     return 0;
 }
 
-/* run_start - a run over one day's domains; NULL when one is under way */
+/* item_cmp - run order: domain, then day, so one lookup serves every day of a domain */
+static int item_cmp(const void *a, const void *b)
+{
+    const run_item *x = a, *y = b;
+    int c = strcmp(x->domain, y->domain);
+
+    return c ? c : x->day < y->day ? -1 : x->day > y->day;
+}
+
+/*
+ * wanted - should the catch-up run look at (day, domain)? Not when the
+ * outbox has its report (a report is built once), nor when it was
+ * decided (no record) or is waiting for its retry time; a retry past
+ * report_retry after the first try is given up.
+ */
+static int wanted(tlsrpt *t, const run_item *it, int64_t now)
+{
+    later *l;
+    mt_err err;
+    int rc = tlsrpt_outbox_has(t->sender, it->day, it->domain, &err);
+
+    if (rc != 0) {
+	if (rc < 0)
+	    log_msg(LOG_ERR, "tlsrpt: %s", err.msg);
+	return 0;
+    }
+    if ((l = later_find(t, it->day, it->domain)) == NULL)
+	return 1;
+    if (l->final || l->next > now)
+	return 0;
+    if (now - l->first >= (int64_t) (t->cfg->report_retry_ms / 1000)) {
+	l->final = 1;
+	log_msg(LOG_WARNING, "tlsrpt: %s: no report for day %u: its _smtp._tls record could "
+		"not be looked up or the report built for %llds (RFC 8460 §5.4)", it->domain,
+		it->day, (long long) (now - l->first));
+	return 0;
+    }
+    return 1;
+}
+
+/* run_start - a run over one day's domains (day != 0), or the catch-up run
+ * over every day before today that has counts and no report; NULL when a
+ * run is under way */
 static run *run_start(tlsrpt *t, uint32_t day, int dry, srv_conn *c)
 {
     run *r;
     mt_err err;
+    int64_t now = tnow(t);
+    uint32_t today = tlsrpt_day_of(now), days[CATCHUP_DAYS_MAX];
+    size_t i, n_days = 0, keep = 0;
 
     if (t->current || (r = calloc(1, sizeof(*r))) == NULL)
 	return NULL;
@@ -395,9 +638,37 @@ static run *run_start(tlsrpt *t, uint32_t day, int dry, srv_conn *c)
     r->day = day;
     r->dry = dry;
     t->current = r;
-    if (tlsrpt_counters_commit(t->counters, &err) < 0
-	|| tlsrpt_counters_list(t->counters, day, collect, r, &err) < 0)
+    if (tlsrpt_counters_commit(t->counters, &err) < 0)
 	log_msg(LOG_ERR, "tlsrpt: %s", err.msg);
+    if (day) {
+	r->listing = day;
+	if (tlsrpt_counters_list(t->counters, day, collect, r, &err) < 0)
+	    log_msg(LOG_ERR, "tlsrpt: %s", err.msg);
+    } else {
+	if (tlsrpt_counters_days(t->counters, days, CATCHUP_DAYS_MAX, &n_days, &err) < 0)
+	    log_msg(LOG_ERR, "tlsrpt: %s", err.msg);
+	for (i = 0; i < n_days && days[i] < today; i++) {
+	    if (days[i] < today - t->cfg->counters_retention_days)
+		continue;	/* past retention: pruned now */
+	    r->listing = days[i];
+	    if (tlsrpt_counters_list(t->counters, days[i], collect, r, &err) < 0)
+		log_msg(LOG_ERR, "tlsrpt: %s", err.msg);
+	}
+	/* outside the counters' read transaction: the outbox and what is decided */
+	for (i = 0; i < r->n; i++) {
+	    if (wanted(t, &r->items[i], now))
+		r->items[keep++] = r->items[i];
+	    else
+		free(r->items[i].domain);
+	}
+	r->n = keep;
+	/* a retry that is due and not in this run (its counts pruned) waits again */
+	for (i = 0; i < t->n_later; i++)
+	    if (!t->later[i].final && t->later[i].next <= now)
+		t->later[i].next = now + RECORD_RETRY;
+    }
+    if (r->n > 1)
+	qsort(r->items, r->n, sizeof(*r->items), item_cmp);
     if (c)
 	r->answer = server_defer(c, answer_cancel, r);
     /* from the loop, so that even an empty run answers after the handler */
@@ -407,46 +678,114 @@ static run *run_start(tlsrpt *t, uint32_t day, int dry, srv_conn *c)
 
 /* ---------------------------------------------------------------- timers */
 
-/* retry_due - start deliveries whose retry time has come */
+/* retry_due - look up records that failed for now, start deliveries whose retry time has come */
 static void retry_due(evloop *loop, void *arg)
 {
     tlsrpt *t = arg;
 
     t->retry = evloop_timer(loop, RETRY_CHECK_MS, retry_due, t);
-    if (t->current == NULL && !tlsrpt_sender_busy(t->sender))
-	tlsrpt_sender_run(t->sender, now_unix(), 0, NULL, NULL);
+    if (t->current == NULL && later_due(t, tnow(t)))
+	run_start(t, 0, 0, NULL);	/* ends with a sender run */
+    else if (t->current == NULL && !tlsrpt_sender_busy(t->sender))
+	tlsrpt_sender_run(t->sender, tnow(t), 0, NULL, NULL);
 }
 
-/* daily - build and send yesterday's reports, then prune */
-static void daily(evloop *loop, void *arg)
+/* tlsrpt_daily_run - build and send what is missing, then prune */
+int tlsrpt_daily_run(tlsrpt *t)
 {
-    tlsrpt *t = arg;
-    uint32_t today = tlsrpt_day_of(now_unix());
+    uint32_t today = tlsrpt_day_of(tnow(t));
     mt_err err;
+    int started = 0;
 
-    (void) loop;
-    t->daily = NULL;
-    if (t->current == NULL)
-	run_start(t, today - 1, 0, NULL);
+    if (t->current == NULL) {
+	t->again = 0;
+	started = run_start(t, 0, 0, NULL) != NULL;
+    } else
+	t->again = 1;		/* run_free() starts it when the run under way ends */
     if (tlsrpt_counters_prune(t->counters, today - t->cfg->counters_retention_days, &err) < 0
 	|| tlsrpt_outbox_prune(t->sender, today - t->cfg->reports_retention_days, &err) < 0)
 	log_msg(LOG_ERR, "tlsrpt: prune: %s", err.msg);
+    t->later_first_day = today - t->cfg->counters_retention_days;
+    if (t->current == NULL)
+	later_sort(t, t->later_first_day);
+    return started;
+}
+
+/* again_fire - the daily run that waited for a run under way */
+static void again_fire(evloop *loop, void *arg)
+{
+    tlsrpt *t = arg;
+
+    (void) loop;
+    t->again_timer = NULL;
+    if (t->again && t->current == NULL) {
+	t->again = 0;
+	run_start(t, 0, 0, NULL);
+    }
+}
+
+/* daily - the daily run at report_hour */
+static void daily(evloop *loop, void *arg)
+{
+    tlsrpt *t = arg;
+
+    (void) loop;
+    t->daily = NULL;
+    tlsrpt_daily_run(t);
     arm_daily(t);
+}
+
+/* jitter_ms - a random delay of up to report_jitter */
+static uint64_t jitter_ms(const tlsrpt *t)
+{
+    uint64_t jitter = 0;
+
+    if (t->cfg->report_jitter_ms > 0 && getrandom(&jitter, sizeof(jitter), 0) == sizeof(jitter))
+	return jitter % t->cfg->report_jitter_ms;
+    return 0;
 }
 
 /* arm_daily - the next report_hour (UTC), plus jitter */
 static void arm_daily(tlsrpt *t)
 {
-    int64_t now = now_unix(), at = (now / TLSRPT_DAY_SECONDS) * TLSRPT_DAY_SECONDS
+    int64_t now = tnow(t), at = (now / TLSRPT_DAY_SECONDS) * TLSRPT_DAY_SECONDS
 	+ (int64_t) t->cfg->report_hour * 3600;
-    uint64_t jitter = 0, delay;
 
     if (at <= now)
 	at += TLSRPT_DAY_SECONDS;
-    if (t->cfg->report_jitter_ms > 0 && getrandom(&jitter, sizeof(jitter), 0) == sizeof(jitter))
-	jitter %= t->cfg->report_jitter_ms;
-    delay = (uint64_t) (at - now) * 1000 + jitter;
-    t->daily = evloop_timer(t->loop, delay, daily, t);
+    t->daily = evloop_timer(t->loop, (uint64_t) (at - now) * 1000 + jitter_ms(t), daily, t);
+}
+
+/*
+ * at_start - the catch-up after a start: when today's report_hour has
+ * passed, what the daily run would have built (a downtime over
+ * report_hour, a restart) is built now; before it, the daily run does.
+ */
+static void at_start(evloop *loop, void *arg)
+{
+    tlsrpt *t = arg;
+    int64_t now = tnow(t);
+
+    (void) loop;
+    t->start = NULL;
+    if (now % TLSRPT_DAY_SECONDS >= (int64_t) t->cfg->report_hour * 3600) {
+	if (t->current == NULL)
+	    run_start(t, 0, 0, NULL);
+	else
+	    t->again = 1;
+    }
+}
+
+/* tlsrpt_set_hooks - the clock and the record lookup, for tests */
+void tlsrpt_set_hooks(tlsrpt *t, const tlsrpt_hooks *h)
+{
+    t->hooks = *h;
+}
+
+/* tlsrpt_busy - is a run under way? */
+int tlsrpt_busy(const tlsrpt *t)
+{
+    return t->current != NULL || t->again;
 }
 
 /* ----------------------------------------------------------------- verbs */
@@ -672,6 +1011,7 @@ int tlsrpt_add_verbs(tlsrpt *t, verbs *v)
 	|| verbs_add(v, "tlsrpt-show", 1, 2, 0, verb_show, t) < 0
 	|| verbs_add(v, "tlsrpt-send", 0, 2, 1, verb_send, t) < 0)
 	return -1;
+    verbs_set_tlsrpt(v, t->counters);
     return 0;
 }
 
@@ -701,6 +1041,7 @@ tlsrpt *tlsrpt_new(evloop *loop, const mtasts_config *cfg, store *st, policy_cac
     tlsrpt_counters_attach(t->counters, loop, cfg->tlsrpt_commit_interval_ms);
     if (cfg->tlsrpt) {
 	arm_daily(t);
+	t->start = evloop_timer(loop, jitter_ms(t), at_start, t);
 	t->retry = evloop_timer(loop, RETRY_CHECK_MS, retry_due, t);
     }
     if (cfg->dkim_key_file == NULL)
@@ -714,8 +1055,13 @@ void tlsrpt_free(tlsrpt *t)
 {
     if (t == NULL)
 	return;
+    t->closing = 1;
     if (t->daily)
 	evloop_timer_cancel(t->loop, t->daily);
+    if (t->start)
+	evloop_timer_cancel(t->loop, t->start);
+    if (t->again_timer)
+	evloop_timer_cancel(t->loop, t->again_timer);
     if (t->retry)
 	evloop_timer_cancel(t->loop, t->retry);
     if (t->current)
@@ -726,5 +1072,8 @@ void tlsrpt_free(tlsrpt *t)
 	buf_free(&t->memo[i].text);
 	buf_free(&t->memo[i].mx);
     }
+    for (size_t i = 0; i < t->n_later; i++)
+	free(t->later[i].domain);
+    free(t->later);
     free(t);
 }

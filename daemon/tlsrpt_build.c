@@ -110,13 +110,26 @@ int tlsrpt_show(tlsrpt_counters *c, tlsrpt_sender *s, const mtasts_config *cfg, 
     return report_json(c, cfg, day, domain, json, id, sizeof(id), err);
 }
 
+/* same_destination - two rua URIs that reach the same place: the same
+ * text, or mailto: URIs of the same address (domain and local part
+ * compared without case: one mailbox in practice) */
+static int same_destination(const char *a, const char *b)
+{
+    char x[TLSRPT_ADDR_MAX], y[TLSRPT_ADDR_MAX];
+
+    if (strcmp(a, b) == 0)
+	return 1;
+    return tlsrpt_mailto_address(a, x, sizeof(x)) == 0
+	&& tlsrpt_mailto_address(b, y, sizeof(y)) == 0 && strcasecmp(x, y) == 0;
+}
+
 /* tlsrpt_build - build one domain's report of a day into the outbox */
 int tlsrpt_build(tlsrpt_counters *c, tlsrpt_sender *s, const mtasts_config *cfg, uint32_t day,
 		 const char *domain, const tlsrpt_record *rec, int64_t now, mt_err *err)
 {
     tlsrpt_outbox_entry e, old;
     char id[TLSRPT_REPORT_ID_MAX], *json = NULL;
-    size_t i;
+    size_t i, k;
     int rc;
 
     if ((rc = tlsrpt_outbox_get(s, day, domain, &old, err)) < 0)
@@ -133,13 +146,18 @@ int tlsrpt_build(tlsrpt_counters *c, tlsrpt_sender *s, const mtasts_config *cfg,
     e.report_id = id;
     e.json = json;
     e.created = now;
-    for (i = 0; i < rec->n_rua && e.n_rua < TLSRPT_MAX_RUA; i++)
-	if (strncasecmp(rec->rua[i], "mailto:", 7) == 0
-	    || strncasecmp(rec->rua[i], "https:", 6) == 0) {
-	    e.rua[e.n_rua].uri = rec->rua[i];
-	    e.rua[e.n_rua].next = now;
-	    e.n_rua++;
-	}
+    for (i = 0; i < rec->n_rua && e.n_rua < TLSRPT_MAX_RUA; i++) {
+	if (strncasecmp(rec->rua[i], "mailto:", 7) != 0
+	    && strncasecmp(rec->rua[i], "https:", 6) != 0)
+	    continue;
+	for (k = 0; k < e.n_rua && !same_destination(e.rua[k].uri, rec->rua[i]); k++)
+	    ;
+	if (k < e.n_rua)
+	    continue;		/* listed twice: one delivery */
+	e.rua[e.n_rua].uri = rec->rua[i];
+	e.rua[e.n_rua].next = now;
+	e.n_rua++;
+    }
     rc = tlsrpt_outbox_add(s, &e, err);
     free(json);
     return rc < 0 ? -1 : rc == 1 ? 2 : 0;

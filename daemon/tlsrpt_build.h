@@ -33,7 +33,9 @@
  *	tlsrpt_build() commits pending counts, builds the report of one
  *	domain's day (RFC 8460 §4.4, id from tlsrpt_report_id()) and puts it
  *	in the outbox with one delivery per mailto: and https: URI of rec
- *	(the domain's one valid _smtp._tls record, §3). Returns 0 when built,
+ *	(the domain's one valid _smtp._tls record, §3); a URI listed twice
+ *	(the same text, or mailto: URIs of the same address) gets one
+ *	delivery. Returns 0 when built,
  *	1 when nothing was counted, 2 when the report was built before (it
  *	is never built twice), -1 with err (organization_name and
  *	report_submitter must be set).

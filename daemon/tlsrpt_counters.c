@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <lmdb.h>
 #include <openssl/sha.h>
@@ -45,6 +46,8 @@
 #define INTERN_CACHE_MAX 100000	/* interned blobs kept in memory between commits */
 #define DOMAIN_MAX 253		/* RFC 1035 */
 #define KEY_MAX (4 + DOMAIN_MAX + 1 + 4 + 1 + 4)
+#define RETRY_MIN_MS 1000	/* after a failed commit, the next one waits this long at least */
+#define LOG_EVERY_MS 60000	/* a failing commit, and dropped counts, logged this often */
 
 /* A hash table entry: a byte key and either a count or an id */
 typedef struct hent {
@@ -72,7 +75,35 @@ struct tlsrpt_counters {
     evloop *loop;
     uint64_t interval_ms;
     ev_timer *timer;
+    int failing;		/* the last commit failed */
+    uint64_t retry_at_ms;	/* no batch commit before this (monotonic) */
+    uint64_t fail_log_at_ms, drop_log_at_ms;	/* no log line before these */
+    tlsrpt_counter_stats stats;
 };
+
+/* mono_ms - CLOCK_MONOTONIC in milliseconds */
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+/* commit_failed - log a failed commit, at most every LOG_EVERY_MS */
+static void commit_failed(tlsrpt_counters *c, const mt_err *err)
+{
+    uint64_t now = mono_ms();
+
+    if (now < c->fail_log_at_ms)
+	return;
+    c->fail_log_at_ms = now + LOG_EVERY_MS;
+    log_msg(LOG_ERR, "tlsrpt: cannot commit %zu counters (%llu failed commits so far; tried "
+	    "again every %llums, logged once a minute): %s", c->deltas.n,
+	    (unsigned long long) c->stats.commit_failures,
+	    (unsigned long long) (c->interval_ms > RETRY_MIN_MS ? c->interval_ms : RETRY_MIN_MS),
+	    err->msg);
+}
 
 /* fnv1a - 64-bit FNV-1a of bytes */
 static uint64_t fnv1a(const void *p, size_t n)
@@ -220,6 +251,8 @@ tlsrpt_counters *tlsrpt_counters_open(MDB_env *env, mt_err *err)
     return c;
 }
 
+static void arm(tlsrpt_counters *c);
+
 /* commit_due - the timer: commit what is pending */
 static void commit_due(evloop *loop, void *arg)
 {
@@ -228,8 +261,10 @@ static void commit_due(evloop *loop, void *arg)
 
     (void) loop;
     c->timer = NULL;
-    if (tlsrpt_counters_commit(c, &err) < 0)
-	log_msg(LOG_ERR, "tlsrpt: cannot commit counters: %s", err.msg);
+    if (tlsrpt_counters_commit(c, &err) < 0) {
+	commit_failed(c, &err);
+	arm(c);			/* the next interval tries again */
+    }
 }
 
 /* tlsrpt_counters_attach - commit from loop's timer interval_ms after a count */
@@ -263,8 +298,9 @@ static void intern_key(int kind, const void *blob, size_t len, unsigned char out
     SHA256(blob, len, out + 1);
 }
 
-/* intern - the id of a blob (kind byte first), allocated when new */
-static int intern(tlsrpt_counters *c, const buf *kb, uint32_t *id)
+/* intern - the id of a blob (kind byte first), allocated when new and may_add;
+ * 1 when it is not known and may not be added */
+static int intern(tlsrpt_counters *c, const buf *kb, uint32_t *id, int may_add)
 {
     uint64_t h = fnv1a(kb->data, kb->len);
     hent *e = ht_find(&c->interned, kb->data, kb->len, h);
@@ -285,6 +321,8 @@ static int intern(tlsrpt_counters *c, const buf *kb, uint32_t *id)
 	}
 	mdb_txn_abort(txn);
     }
+    if (!may_add)
+	return found ? 0 : 1;
     if ((e = ht_insert(&c->interned, kb->data, kb->len, h)) == NULL)
 	return -1;
     if (!found) {
@@ -321,7 +359,7 @@ int tlsrpt_counters_add(tlsrpt_counters *c, const tlsrpt_result *r, uint64_t n)
     buf b = c->scratch;
     hent *e;
     uint64_t h;
-    int rc = -1;
+    int rc = -1, room = c->deltas.n < TLSRPT_PENDING_MAX;
 
     if (r->domain == NULL || (dlen = strlen(r->domain)) == 0 || dlen > DOMAIN_MAX
 	|| r->result < TLSRPT_SUCCESS || r->result >= TLSRPT_RESULT_COUNT
@@ -333,16 +371,18 @@ int tlsrpt_counters_add(tlsrpt_counters *c, const tlsrpt_result *r, uint64_t n)
 	|| (r->policy_type != TLSRPT_POLICY_NONE
 	    ? buf_puts(&b, r->policy_string ? r->policy_string : "") < 0 || buf_putc(&b, 0) < 0
 	    || buf_puts(&b, r->mx_host ? r->mx_host : "") < 0 : buf_putc(&b, 0) < 0)
-	|| intern(c, &b, &pid) < 0)
+	|| (rc = intern(c, &b, &pid, room)) != 0)
 	goto out;
+    rc = -1;
     /* the failure detail */
     if (r->result != TLSRPT_SUCCESS) {
 	buf_reset(&b);
 	if (buf_putc(&b, KIND_DETAIL) < 0 || put_field(&b, r->sending_ip) < 0
 	    || put_field(&b, r->receiving_mx) < 0 || put_field(&b, r->receiving_ip) < 0
 	    || put_field(&b, r->helo) < 0 || put_field(&b, r->reason) < 0
-	    || intern(c, &b, &did) < 0)
+	    || (rc = intern(c, &b, &did, room)) != 0)
 	    goto out;
+	rc = -1;
     }
     put32(key, tlsrpt_day_of(r->when));
     memcpy(key + 4, r->domain, dlen);
@@ -354,22 +394,50 @@ int tlsrpt_counters_add(tlsrpt_counters *c, const tlsrpt_result *r, uint64_t n)
     put32(key + klen, did);
     klen += 4;
     h = fnv1a(key, klen);
-    if ((e = ht_find(&c->deltas, key, klen, h)) == NULL
-	&& (e = ht_insert(&c->deltas, key, klen, h)) == NULL)
-	goto out;
+    if ((e = ht_find(&c->deltas, key, klen, h)) == NULL) {
+	if (!room) {
+	    rc = 1;
+	    goto out;
+	}
+	if ((e = ht_insert(&c->deltas, key, klen, h)) == NULL)
+	    goto out;
+    }
     e->value += n;
     rc = 0;
-    if (c->deltas.n >= TLSRPT_COMMIT_BATCH) {
+    /* a batch commit; after a failed one, not before the retry time:
+     * a full store must not cost a write transaction per report line */
+    if (c->deltas.n >= TLSRPT_COMMIT_BATCH && (!c->failing || mono_ms() >= c->retry_at_ms)) {
 	mt_err err;
 
 	if (tlsrpt_counters_commit(c, &err) < 0)
-	    log_msg(LOG_ERR, "tlsrpt: cannot commit counters: %s", err.msg);
+	    commit_failed(c, &err);
     }
     arm(c);
   out:
     buf_reset(&b);
     c->scratch = b;		/* kept for the next result */
+    if (rc == 1) {
+	/* TLSRPT_PENDING_MAX counters wait for a store that refuses them */
+	uint64_t now = mono_ms();
+
+	c->stats.dropped += n;
+	if (now >= c->drop_log_at_ms) {
+	    c->drop_log_at_ms = now + LOG_EVERY_MS;
+	    log_msg(LOG_ERR, "tlsrpt: %s: count dropped: %zu counters wait for a commit that "
+		    "fails (the store is full?); new counters are dropped until one succeeds "
+		    "(%llu counts so far, stats tlsrpt_counts_dropped)", r->domain, c->deltas.n,
+		    (unsigned long long) c->stats.dropped);
+	}
+	rc = -1;
+    }
     return rc;
+}
+
+/* tlsrpt_counters_get_stats - pending, dropped, failed commits */
+void tlsrpt_counters_get_stats(const tlsrpt_counters *c, tlsrpt_counter_stats *st)
+{
+    *st = c->stats;
+    st->pending = c->deltas.n;
 }
 
 /* tlsrpt_counters_pending - distinct counters waiting for a commit */
@@ -450,8 +518,17 @@ int tlsrpt_counters_commit(tlsrpt_counters *c, mt_err *err)
     if (c->deltas.n == 0)
 	return 0;
     snprintf(what, sizeof(what), "%zu TLS-RPT counters", c->deltas.n);
-    if ((rc = store_write(c->env, what, pending_bytes(c), write_pending, c, err)) != 0)
+    if ((rc = store_write(c->env, what, pending_bytes(c), write_pending, c, err)) != 0) {
+	c->stats.commit_failures++;
+	c->failing = 1;
+	c->retry_at_ms = mono_ms() + (c->interval_ms > RETRY_MIN_MS ? c->interval_ms
+				      : RETRY_MIN_MS);
 	return lmdb_err(err, "write", rc);
+    }
+    if (c->failing)
+	log_msg(LOG_NOTICE, "tlsrpt: %zu counters committed again after %llu failed commits",
+		c->deltas.n, (unsigned long long) c->stats.commit_failures);
+    c->failing = 0;
     ht_clear(&c->deltas);
     if (c->interned.n > INTERN_CACHE_MAX)
 	ht_clear(&c->interned);

@@ -13,6 +13,8 @@
  *	int  tlsrpt_counters_add(tlsrpt_counters *c, const tlsrpt_result *r,
  *	                         uint64_t n);
  *	size_t tlsrpt_counters_pending(const tlsrpt_counters *c);
+ *	void tlsrpt_counters_get_stats(const tlsrpt_counters *c,
+ *	                               tlsrpt_counter_stats *st);
  *	int  tlsrpt_counters_commit(tlsrpt_counters *c, mt_err *err);
  *	int  tlsrpt_counters_read(tlsrpt_counters *c, uint32_t day,
  *	                          const char *domain, tlsrpt_data *out, mt_err *err);
@@ -56,6 +58,17 @@
  *	0, or -1 with err (the counts stay pending and the next commit
  *	tries again).
  *
+ *	A store that refuses commits (full) costs little: after a failed
+ *	commit the batch size forces none before interval_ms (at least a
+ *	second) has passed, the timer tries again every interval_ms, and
+ *	the failure is logged at most once a minute. Pending memory is
+ *	capped: with TLSRPT_PENDING_MAX distinct counters waiting, a result
+ *	that needs a new counter (or a policy or detail not known) is
+ *	dropped, tlsrpt_counters_add() returns -1, the drop is logged at
+ *	most once a minute and counted in the stats (dropped);
+ *	counters already pending still count. tlsrpt_counters_get_stats()
+ *	gives pending, dropped and commit_failures.
+ *
  *	tlsrpt_counters_read() fills out with the committed counts of one
  *	domain and day (commit first to include what is pending): 0 when
  *	there are counts, 1 when there are none, -1 with err.
@@ -85,6 +98,14 @@
 
 #define TLSRPT_COMMIT_BATCH 50000	/* distinct pending counters that force a commit */
 #define TLSRPT_FIELD_MAX 1024	/* our limit on one string of a result */
+#define TLSRPT_PENDING_MAX (4 * TLSRPT_COMMIT_BATCH)	/* our limit while commits fail */
+
+/* What the stats verb shows of the counters */
+typedef struct tlsrpt_counter_stats {
+    uint64_t pending;		/* distinct counters waiting for a commit (now) */
+    uint64_t dropped;		/* counts dropped: too many pending */
+    uint64_t commit_failures;
+} tlsrpt_counter_stats;
 
 /* One observed result, as the report verb or the daemon's fetch hands it in */
 typedef struct tlsrpt_result {
@@ -110,6 +131,7 @@ void tlsrpt_counters_close(tlsrpt_counters *c);
 void tlsrpt_counters_attach(tlsrpt_counters *c, evloop *loop, uint64_t interval_ms);
 int tlsrpt_counters_add(tlsrpt_counters *c, const tlsrpt_result *r, uint64_t n);
 size_t tlsrpt_counters_pending(const tlsrpt_counters *c);
+void tlsrpt_counters_get_stats(const tlsrpt_counters *c, tlsrpt_counter_stats *st);
 int tlsrpt_counters_commit(tlsrpt_counters *c, mt_err *err);
 int tlsrpt_counters_read(tlsrpt_counters *c, uint32_t day, const char *domain,
 			 tlsrpt_data *out, mt_err *err);

@@ -6,7 +6,6 @@
  *	is the form DKIM signs (RFC 6376 §3.4); the sender converts to the
  *	local convention when it hands the message to sendmail.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -178,11 +177,30 @@ static int dkim_sign_message(const tlsrpt_mail_opts *o, buf *msg, size_t start, 
     return rc;
 }
 
+/* tlsrpt_message_id - a Message-ID for one delivery attempt of a report */
+int tlsrpt_message_id(const char *report_id, unsigned delivery, unsigned attempt, char *out,
+		      size_t outsz)
+{
+    const char *at = strrchr(report_id, '@');
+    unsigned char rnd[8];
+    int n;
+
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t) sizeof(rnd))
+	return -1;			/* the point is uniqueness: no fixed fallback */
+    n = snprintf(out, outsz, "%.*s.%u.%u.%02x%02x%02x%02x%02x%02x%02x%02x%s",
+		 (int) (at ? (size_t) (at - report_id) : strlen(report_id)), report_id, delivery,
+		 attempt, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7],
+		 at ? at : "@tlsrpt.invalid");
+    return n < 0 || (size_t) n >= outsz ? -1 : 0;
+}
+
 /* tlsrpt_mail_build - the RFC 8460 §5.3 message, DKIM-signed when a key is set */
 int tlsrpt_mail_build(const tlsrpt_mail_opts *o, const void *gz, size_t gzlen, buf *out,
 		      mt_err *err)
 {
     char date[64], day[TLSRPT_DAY_BUF], fname[TLSRPT_FILENAME_MAX], boundary[64];
+    char msgid[TLSRPT_MSGID_MAX];
+    const char *mid = o->message_id;
     unsigned char rnd[12];
     time_t t = (time_t) o->date;
     struct tm tm;
@@ -197,6 +215,12 @@ int tlsrpt_mail_build(const tlsrpt_mail_opts *o, const void *gz, size_t gzlen, b
 	mt_err_set(err, 0, 0, "RFC 5322 §2.2", "report mail for %s: an address, name or id "
 		   "is missing or holds a character a header field cannot carry",
 		   header_safe(o->domain) ? o->domain : "?");
+	return -1;
+    }
+    if (mid == NULL && tlsrpt_message_id(o->report_id, 0, 0, msgid, sizeof(msgid)) == 0)
+	mid = msgid;
+    if (mid == NULL) {
+	mt_err_set(err, 0, 0, NULL, "report mail for %s: cannot make a Message-ID", o->domain);
 	return -1;
     }
     if (tlsrpt_report_filename(o->submitter, o->domain, o->day, o->report_id, fname,
@@ -218,7 +242,7 @@ int tlsrpt_mail_build(const tlsrpt_mail_opts *o, const void *gz, size_t gzlen, b
 	|| buf_printf(out, "Date: %s\r\n", date) < 0
 	|| buf_printf(out, "Subject: Report Domain: %s\r\n Submitter: %s\r\n Report-ID: <%s>\r\n",
 		      o->domain, o->submitter, o->report_id) < 0
-	|| buf_printf(out, "Message-ID: <%s>\r\n", o->message_id ? o->message_id : o->report_id) < 0
+	|| buf_printf(out, "Message-ID: <%s>\r\n", mid) < 0
 	|| buf_printf(out, "TLS-Report-Domain: %s\r\n", o->domain) < 0
 	|| buf_printf(out, "TLS-Report-Submitter: %s\r\n", o->submitter) < 0
 	|| buf_puts(out, "Auto-Submitted: auto-generated\r\n") < 0
@@ -247,49 +271,6 @@ int tlsrpt_mail_build(const tlsrpt_mail_opts *o, const void *gz, size_t gzlen, b
 	return -1;
     }
     if (o->dkim_key && dkim_sign_message(o, out, start, err) < 0)
-	return -1;
-    return 0;
-}
-
-/* hexval - the value of a hex digit, or -1 */
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-	return c - '0';
-    c = tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* tlsrpt_mailto_address - the address of a mailto: URI (RFC 6068) */
-int tlsrpt_mailto_address(const char *uri, char *out, size_t outsz)
-{
-    const char *p;
-    size_t n = 0;
-    int at = 0;
-
-    if (strncasecmp(uri, "mailto:", 7) != 0)
-	return -1;
-    for (p = uri + 7; *p && *p != '?'; p++) {
-	int c = (unsigned char) *p;
-
-	if (c == '%') {
-	    int h = hexval(p[1]), l = h < 0 ? -1 : hexval(p[2]);
-
-	    if (l < 0)
-		return -1;
-	    c = h * 16 + l;
-	    p += 2;
-	}
-	if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == ',' || c == '"')
-	    return -1;
-	if (c == '@')
-	    at++;
-	if (n + 1 >= outsz)
-	    return -1;
-	out[n++] = (char) c;
-    }
-    out[n] = 0;
-    if (n == 0 || at != 1 || out[0] == '@' || out[n - 1] == '@' || out[0] == '-')
 	return -1;
     return 0;
 }

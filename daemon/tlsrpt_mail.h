@@ -8,8 +8,9 @@
  *
  *	int tlsrpt_mail_build(const tlsrpt_mail_opts *o, const void *gz,
  *	                      size_t gzlen, buf *out, mt_err *err);
- *	int tlsrpt_mailto_address(const char *uri, char *out, size_t outsz);
  *	char *tlsrpt_dkim_key_load(const char *path, mt_err *err);
+ *	int tlsrpt_message_id(const char *report_id, unsigned delivery,
+ *	                      unsigned attempt, char *out, size_t outsz);
  * DESCRIPTION
  *	tlsrpt_mail_build() appends to out the whole message, lines ended
  *	by CRLF, as RFC 8460 §5.3 describes it: the header fields
@@ -29,10 +30,16 @@
  *	Returns 0, or -1 with err (a bad key, an address with a control
  *	character).
  *
- *	tlsrpt_mailto_address() extracts the address of a "mailto:" URI
- *	(RFC 6068: percent-decoded, query dropped) into out: 0, or -1 when
- *	it is not a plain, printable addr-spec (one "@", no space, no
- *	control character, not starting with "-").
+ *	tlsrpt_mailto_address() (tlsrpt_record.h, shared with the record
+ *	parser) extracts the address of a "mailto:" URI.
+ *
+ *	tlsrpt_message_id() makes a Message-ID (without <>) unique to one
+ *	message: the report id's local part, the delivery's index in the
+ *	outbox entry, the attempt number and 64 random bits, then "@" and
+ *	the report id's domain; 0, or -1 when it does not fit. Every
+ *	recipient and every resend of a report gets its own Message-ID
+ *	(RFC 5322 §3.6.4), while the Subject keeps "Report-ID: <id>" (RFC
+ *	8460 §5.3), the same for all of them.
  *
  *	tlsrpt_dkim_key_load() reads a PEM private key file (at most 64 KiB)
  *	and returns it malloc'ed, or NULL with err.
@@ -45,8 +52,9 @@
 
 #include "buf.h"
 #include "mt_err.h"
+#include "tlsrpt_record.h"
 
-#define TLSRPT_ADDR_MAX 320	/* RFC 5321 §4.5.3.1: 64 + "@" + 255 */
+#define TLSRPT_MSGID_MAX 320	/* a Message-ID we make: report id + ".N.N." + 16 hex */
 
 typedef struct tlsrpt_mail_opts {
     const char *from;		/* From: and envelope sender (report_from) */
@@ -56,7 +64,7 @@ typedef struct tlsrpt_mail_opts {
     const char *organization;	/* organization_name, for the text part */
     const char *report_id;	/* "<local>@<submitter>" */
     uint32_t day;		/* the UTC day reported */
-    const char *message_id;	/* without <>; NULL: derived from the report id */
+    const char *message_id;	/* without <>; NULL: tlsrpt_message_id(report_id, 0, 0) */
     int64_t date;		/* Date: as a Unix time */
     const char *dkim_key;	/* PEM private key text, NULL: unsigned */
     const char *dkim_selector;
@@ -65,7 +73,8 @@ typedef struct tlsrpt_mail_opts {
 
 int tlsrpt_mail_build(const tlsrpt_mail_opts *o, const void *gz, size_t gzlen, buf *out,
 		      mt_err *err);
-int tlsrpt_mailto_address(const char *uri, char *out, size_t outsz);
 char *tlsrpt_dkim_key_load(const char *path, mt_err *err);
+int tlsrpt_message_id(const char *report_id, unsigned delivery, unsigned attempt, char *out,
+		      size_t outsz);
 
 #endif

@@ -43,6 +43,8 @@
 extern char **environ;
 
 #define DB_OUTBOX "tlsrpt_outbox"
+#define DB_DUE "tlsrpt_outbox_due"	/* key: an outbox key; value: its earliest pending next */
+#define DUE_MARKER "v1"		/* in DB_DUE once it indexes the whole outbox (3 bytes) */
 #define ERROR_MAX 300		/* last_error kept */
 
 typedef struct job job;
@@ -51,9 +53,13 @@ struct tlsrpt_sender {
     evloop *loop;
     const mtasts_config *cfg;
     MDB_env *env;
-    MDB_dbi outbox;
+    MDB_dbi outbox, due;
     discovery *disc;
-    job *jobs;			/* under way */
+    unsigned scanned;		/* entries the last run read */
+    job *jobs;			/* under way or queued */
+    job *qhead, *qtail;		/* queued, waiting for a free place (FIFO) */
+    unsigned active;		/* started, at most TLSRPT_SEND_PARALLEL */
+    int starting;		/* pump() is on the stack */
     unsigned run_sent, run_failed, run_open;
     tlsrpt_run_cb done;
     void *done_arg;
@@ -62,6 +68,8 @@ struct tlsrpt_sender {
 /* One delivery under way */
 struct job {
     job *next;
+    job *qnext;			/* in the queue */
+    int active;			/* started (counts in s->active) */
     tlsrpt_sender *s;
     uint32_t day;
     char domain[256];
@@ -184,18 +192,46 @@ void tlsrpt_outbox_entry_free(tlsrpt_outbox_entry *e)
     memset(e, 0, sizeof(*e));
 }
 
+/* entry_next_due - the earliest next of an entry's pending deliveries; -1: none pending */
+static int64_t entry_next_due(const tlsrpt_outbox_entry *e)
+{
+    int64_t next = -1;
+    size_t i;
+
+    for (i = 0; i < e->n_rua; i++)
+	if (e->rua[i].state == TLSRPT_PENDING && (next < 0 || e->rua[i].next < next))
+	    next = e->rua[i].next;
+    return next;
+}
+
+/* due_put - index an outbox key by its earliest pending next, or drop it (next < 0) */
+static int due_put(MDB_txn *txn, MDB_dbi due, MDB_val *k, int64_t next)
+{
+    MDB_val v = {sizeof(next), &next};
+    int rc;
+
+    if (next >= 0)
+	return mdb_put(txn, due, k, &v, 0);
+    rc = mdb_del(txn, due, k, NULL);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 typedef struct put_job {
-    MDB_dbi dbi;
+    MDB_dbi dbi, due;
     MDB_val k, v;
     unsigned flags;
+    int64_t next;		/* entry_next_due() */
 } put_job;
 
-/* put_one - one mdb_put() as a transaction of its own */
+/* put_one - the entry and its index line, in one transaction */
 static int put_one(MDB_txn *txn, void *arg)
 {
     put_job *j = arg;
+    int rc;
 
-    return mdb_put(txn, j->dbi, &j->k, &j->v, j->flags);
+    if ((rc = mdb_put(txn, j->dbi, &j->k, &j->v, j->flags)) != 0)
+	return rc;
+    return due_put(txn, j->due, &j->k, j->next);
 }
 
 /* put_entry - write an entry (noover: only when new); 0, 1 exists, -1 */
@@ -211,6 +247,8 @@ static int put_entry(tlsrpt_sender *s, const tlsrpt_outbox_entry *e, int noover,
 	return -1;
     }
     j.dbi = s->outbox;
+    j.due = s->due;
+    j.next = entry_next_due(e);
     j.k.mv_size = outbox_key(e->day, e->domain, k, sizeof(k)), j.k.mv_data = k;
     j.v.mv_size = strlen(text), j.v.mv_data = text;
     j.flags = noover ? MDB_NOOVERWRITE : 0;
@@ -254,6 +292,28 @@ int tlsrpt_outbox_get(tlsrpt_sender *s, uint32_t day, const char *domain,
     }
     mdb_txn_abort(txn);
     return found;
+}
+
+/* tlsrpt_outbox_has - is (day, domain) in the outbox? No decoding */
+int tlsrpt_outbox_has(tlsrpt_sender *s, uint32_t day, const char *domain, mt_err *err)
+{
+    unsigned char k[4 + 256];
+    MDB_txn *txn;
+    MDB_val kv, vv;
+    int rc;
+
+    kv.mv_size = outbox_key(day, domain, k, sizeof(k)), kv.mv_data = k;
+    if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0) {
+	mt_err_set(err, 0, 0, NULL, "outbox: %s", mdb_strerror(rc));
+	return -1;
+    }
+    rc = mdb_get(txn, s->outbox, &kv, &vv);
+    mdb_txn_abort(txn);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+	mt_err_set(err, 0, 0, NULL, "outbox %s: %s", domain, mdb_strerror(rc));
+	return -1;
+    }
+    return rc == 0;
 }
 
 /* tlsrpt_outbox_list - each entry of a day (0: all days) */
@@ -324,7 +384,11 @@ static int prune_txn(MDB_txn *txn, void *arg)
 	    tlsrpt_outbox_entry_free(&e);
 	}
 	if (!open) {
-	    if ((rc = mdb_cursor_del(cur, 0)) != 0)
+	    unsigned char kb2[4 + 256];
+	    MDB_val k2 = {kv.mv_size < sizeof(kb2) ? kv.mv_size : sizeof(kb2), kb2};
+
+	    memcpy(kb2, kv.mv_data, k2.mv_size);
+	    if ((rc = mdb_cursor_del(cur, 0)) != 0 || (rc = due_put(txn, j->s->due, &k2, -1)) != 0)
 		break;
 	}
 	rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT);
@@ -348,6 +412,8 @@ int tlsrpt_outbox_prune(tlsrpt_sender *s, uint32_t first_kept_day, mt_err *err)
 }
 
 /* -------------------------------------------------------------- results */
+
+static void pump(tlsrpt_sender *s);
 
 /* job_end - record a delivery's outcome in the outbox and free the job */
 static void job_end(job *j, int ok, const char *why)
@@ -407,14 +473,20 @@ static void job_end(job *j, int ok, const char *why)
 	    *pp = j->next;
 	    break;
 	}
+    if (j->active)
+	s->active--;
     buf_free(&j->body);
     free(j);
-    if (--s->run_open == 0 && s->done) {
-	tlsrpt_run_cb cb = s->done;
+    if (--s->run_open == 0) {	/* nothing queued either */
+	if (s->done) {
+	    tlsrpt_run_cb cb = s->done;
 
-	s->done = NULL;
-	cb(s->done_arg, s->run_sent, s->run_failed);
+	    s->done = NULL;
+	    cb(s->done_arg, s->run_sent, s->run_failed);
+	}
+	return;
     }
+    pump(s);			/* a place is free */
 }
 
 /* ---------------------------------------------------------------- https */
@@ -562,9 +634,12 @@ static int start_mail(tlsrpt_sender *s, job *j, const tlsrpt_outbox_entry *e)
 {
     const mtasts_config *cfg = s->cfg;
     char addr[TLSRPT_ADDR_MAX], *key = NULL, *cmd = NULL, *argv[40], *tok, *save;
+    char msgid[TLSRPT_MSGID_MAX];
     tlsrpt_mail_opts o;
     buf gz = {0}, msg = {0};
     posix_spawn_file_actions_t fa;
+    posix_spawnattr_t sa;
+    sigset_t none, dfl;
     int pfd[2] = {-1, -1}, argc = 0, rc = -1, devnull;
     mt_err err;
     size_t i;
@@ -589,6 +664,12 @@ static int start_mail(tlsrpt_sender *s, job *j, const tlsrpt_outbox_entry *e)
     o.submitter = cfg->report_submitter;
     o.organization = cfg->organization_name;
     o.report_id = e->report_id;
+    /* one Message-ID per recipient and per attempt; Report-ID stays in the Subject */
+    for (i = 0; i < e->n_rua && strcmp(e->rua[i].uri, j->uri) != 0; i++)
+	;
+    if (tlsrpt_message_id(e->report_id, (unsigned) i, i < e->n_rua ? e->rua[i].attempts + 1 : 0,
+			  msgid, sizeof(msgid)) == 0)
+	o.message_id = msgid;
     o.day = e->day;
     o.date = (int64_t) time(NULL);
     o.dkim_key = key;
@@ -619,7 +700,22 @@ static int start_mail(tlsrpt_sender *s, job *j, const tlsrpt_outbox_entry *e)
     devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (devnull >= 0)
 	posix_spawn_file_actions_adddup2(&fa, devnull, 1);
-    rc = posix_spawn(&j->pid, argv[0], &fa, NULL, argv, environ);
+    /* sendmail starts as from a shell: no signal blocked (the daemon
+     * blocks those it reads through its signalfd), and the ones the
+     * daemon ignores or handles (SIGPIPE above all) at their default */
+    posix_spawnattr_init(&sa);
+    sigemptyset(&none);
+    sigemptyset(&dfl);
+    sigaddset(&dfl, SIGPIPE);
+    sigaddset(&dfl, SIGTERM);
+    sigaddset(&dfl, SIGINT);
+    sigaddset(&dfl, SIGHUP);
+    sigaddset(&dfl, SIGCHLD);
+    posix_spawnattr_setsigmask(&sa, &none);
+    posix_spawnattr_setsigdefault(&sa, &dfl);
+    posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    rc = posix_spawn(&j->pid, argv[0], &fa, &sa, argv, environ);
+    posix_spawnattr_destroy(&sa);
     posix_spawn_file_actions_destroy(&fa);
     if (devnull >= 0)
 	close(devnull);
@@ -692,7 +788,6 @@ static int run_entry(const tlsrpt_outbox_entry *e, void *arg)
     for (i = 0; i < e->n_rua; i++) {
 	const tlsrpt_delivery *d = &e->rua[i];
 	job *j;
-	int rc;
 
 	if (d->state != TLSRPT_PENDING || (d->next > r->now && e->day != r->force_day)
 	    || under_way(s, e->day, e->domain, d->uri) || strlen(d->uri) >= sizeof(j->uri))
@@ -708,37 +803,106 @@ static int run_entry(const tlsrpt_outbox_entry *e, void *arg)
 	s->jobs = j;
 	s->run_open++;
 	r->started++;
-	if (strncasecmp(d->uri, "https:", 6) == 0)
-	    rc = start_https(s, j, e);
-	else if (strncasecmp(d->uri, "mailto:", 7) == 0)
-	    rc = start_mail(s, j, e);
+	if (s->qtail)
+	    s->qtail->qnext = j;
 	else
-	    rc = -1;
-	if (rc < 0)
-	    job_end(j, 0, "could not start the delivery");
+	    s->qhead = j;
+	s->qtail = j;
     }
     return 0;
 }
 
-/* due_key - remember an entry with a due delivery (inside the list's transaction) */
-static int due_key(const tlsrpt_outbox_entry *e, void *arg)
+/* start_job - start a queued delivery from its outbox entry as it is now */
+static int start_job(tlsrpt_sender *s, job *j)
 {
-    run_ctx *r = arg;
-    struct run_key *nk;
+    tlsrpt_outbox_entry e;
+    mt_err err;
     size_t i;
+    int rc = -1;
 
-    for (i = 0; i < e->n_rua; i++)
-	if (e->rua[i].state == TLSRPT_PENDING
-	    && (e->rua[i].next <= r->now || e->day == r->force_day))
+    if (tlsrpt_outbox_get(s, j->day, j->domain, &e, &err) != 1)
+	return -1;
+    for (i = 0; i < e.n_rua; i++)
+	if (strcmp(e.rua[i].uri, j->uri) == 0 && e.rua[i].state == TLSRPT_PENDING)
 	    break;
-    if (i == e->n_rua)
-	return 0;
-    if ((nk = realloc(r->keys, (r->n + 1) * sizeof(*nk))) == NULL)
-	return 1;
-    r->keys = nk;
-    if ((nk[r->n].domain = strdup(e->domain)) == NULL)
-	return 1;
-    nk[r->n++].day = e->day;
+    if (i < e.n_rua) {
+	if (strncasecmp(j->uri, "https:", 6) == 0)
+	    rc = start_https(s, j, &e);
+	else if (strncasecmp(j->uri, "mailto:", 7) == 0)
+	    rc = start_mail(s, j, &e);
+    }
+    tlsrpt_outbox_entry_free(&e);
+    return rc;
+}
+
+/*
+ * pump - start queued deliveries while fewer than TLSRPT_SEND_PARALLEL
+ * are under way: a run with hundreds of due deliveries neither forks
+ * hundreds of sendmail children nor opens hundreds of connections at once.
+ */
+static void pump(tlsrpt_sender *s)
+{
+    job *j;
+
+    if (s->starting)
+	return;			/* a job_end() inside start_job(): the loop below goes on */
+    s->starting = 1;
+    while (s->active < TLSRPT_SEND_PARALLEL && (j = s->qhead) != NULL) {
+	s->qhead = j->qnext;
+	if (s->qhead == NULL)
+	    s->qtail = NULL;
+	j->qnext = NULL;
+	j->active = 1;
+	s->active++;
+	if (start_job(s, j) < 0)
+	    job_end(j, 0, "could not start the delivery");
+    }
+    s->starting = 0;
+}
+
+/*
+ * due_keys - the outbox keys with a due delivery, from the index: only
+ * entries with a pending delivery are in it, each with its earliest next
+ * time, so a scan with nothing due reads no entry and decodes no JSON.
+ */
+static int due_keys(run_ctx *r, mt_err *err)
+{
+    tlsrpt_sender *s = r->s;
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val kv, vv;
+    int rc, op;
+
+    if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0
+	|| (rc = mdb_cursor_open(txn, s->due, &cur)) != 0) {
+	if (rc != 0 && txn)
+	    mdb_txn_abort(txn);
+	mt_err_set(err, 0, 0, NULL, "outbox index: %s", mdb_strerror(rc));
+	return -1;
+    }
+    for (op = MDB_FIRST; mdb_cursor_get(cur, &kv, &vv, op) == 0; op = MDB_NEXT) {
+	const unsigned char *kb = kv.mv_data;
+	struct run_key *nk;
+	uint32_t day;
+	int64_t next;
+
+	if (kv.mv_size < 4 || vv.mv_size != sizeof(next))
+	    continue;		/* the marker */
+	day = (uint32_t) kb[0] << 24 | (uint32_t) kb[1] << 16 | (uint32_t) kb[2] << 8 | kb[3];
+	memcpy(&next, vv.mv_data, sizeof(next));
+	if (next > r->now && day != r->force_day)
+	    continue;
+	if ((nk = realloc(r->keys, (r->n + 1) * sizeof(*nk))) == NULL
+	    || (nk[r->n].domain = strndup((const char *) kb + 4, kv.mv_size - 4)) == NULL) {
+	    if (nk)
+		r->keys = nk;
+	    break;
+	}
+	r->keys = nk;
+	nk[r->n++].day = day;
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
     return 0;
 }
 
@@ -756,16 +920,19 @@ int tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, uint32_t force_day, tlsrpt_
     s->run_open++;		/* a guard: job_end() may run inside */
     /* LMDB: one transaction per thread at a time, so first the keys, then
      * each entry in its own read, and the deliveries with none open */
-    if (tlsrpt_outbox_list(s, 0, due_key, &r, &err) < 0)
+    if (due_keys(&r, &err) < 0)
 	log_msg(LOG_ERR, "tlsrpt: %s", err.msg);
+    s->scanned = 0;
     for (i = 0; i < r.n; i++) {
 	if (tlsrpt_outbox_get(s, r.keys[i].day, r.keys[i].domain, &e, &err) == 1) {
+	    s->scanned++;
 	    run_entry(&e, &r);
 	    tlsrpt_outbox_entry_free(&e);
 	}
 	free(r.keys[i].domain);
     }
     free(r.keys);
+    pump(s);
     s->run_open--;
     if (s->run_open == 0) {
 	if (done)
@@ -775,6 +942,18 @@ int tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, uint32_t force_day, tlsrpt_
 	s->done_arg = arg;
     }
     return r.started;
+}
+
+/* tlsrpt_sender_active - deliveries started and not ended */
+unsigned tlsrpt_sender_active(const tlsrpt_sender *s)
+{
+    return s->active;
+}
+
+/* tlsrpt_sender_scanned - outbox entries the last run read */
+unsigned tlsrpt_sender_scanned(const tlsrpt_sender *s)
+{
+    return s->scanned;
 }
 
 /* tlsrpt_sender_busy - deliveries under way? */
@@ -788,7 +967,39 @@ static int open_outbox(MDB_txn *txn, void *arg)
 {
     tlsrpt_sender *s = arg;
 
-    return mdb_dbi_open(txn, DB_OUTBOX, MDB_CREATE, &s->outbox);
+    int rc = mdb_dbi_open(txn, DB_OUTBOX, MDB_CREATE, &s->outbox);
+
+    return rc ? rc : mdb_dbi_open(txn, DB_DUE, MDB_CREATE, &s->due);
+}
+
+/* index_outbox - build the due index of an outbox written before it existed */
+static int index_outbox(MDB_txn *txn, void *arg)
+{
+    tlsrpt_sender *s = arg;
+    MDB_cursor *cur;
+    MDB_val kv, vv, mk = {3, (void *) DUE_MARKER}, mv = {1, (void *) "1"};
+    int rc;
+
+    if (mdb_get(txn, s->due, &mk, &vv) == 0)
+	return 0;		/* indexed already */
+    if ((rc = mdb_cursor_open(txn, s->outbox, &cur)) != 0)
+	return rc;
+    for (rc = mdb_cursor_get(cur, &kv, &vv, MDB_FIRST); rc == 0;
+	 rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT)) {
+	tlsrpt_outbox_entry e;
+	int64_t next;
+
+	if (entry_decode(vv.mv_data, vv.mv_size, &e) < 0)
+	    continue;
+	next = entry_next_due(&e);
+	tlsrpt_outbox_entry_free(&e);
+	if (next >= 0 && (rc = due_put(txn, s->due, &kv, next)) != 0)
+	    break;
+    }
+    mdb_cursor_close(cur);
+    if (rc != MDB_NOTFOUND)
+	return rc;
+    return mdb_put(txn, s->due, &mk, &mv, 0);
 }
 
 /* tlsrpt_sender_new - the outbox database; https: through disc */
@@ -806,7 +1017,8 @@ tlsrpt_sender *tlsrpt_sender_new(evloop *loop, const mtasts_config *cfg, MDB_env
     s->cfg = cfg;
     s->env = env;
     s->disc = disc;
-    if ((rc = store_write(env, "the TLS-RPT outbox database", 0, open_outbox, s, err)) != 0) {
+    if ((rc = store_write(env, "the TLS-RPT outbox database", 0, open_outbox, s, err)) != 0
+	|| (rc = store_write(env, "the TLS-RPT outbox index", 0, index_outbox, s, err)) != 0) {
 	if (rc != MDB_MAP_FULL)
 	    mt_err_set(err, 0, 0, NULL, "tlsrpt outbox: %s", mdb_strerror(rc));
 	free(s);

@@ -13,12 +13,16 @@
  *	                       mt_err *err);
  *	int  tlsrpt_outbox_get(tlsrpt_sender *s, uint32_t day, const char *domain,
  *	                       tlsrpt_outbox_entry *out, mt_err *err);
+ *	int  tlsrpt_outbox_has(tlsrpt_sender *s, uint32_t day, const char *domain,
+ *	                       mt_err *err);
  *	int  tlsrpt_outbox_list(tlsrpt_sender *s, uint32_t day,
  *	                        tlsrpt_outbox_cb cb, void *arg, mt_err *err);
  *	void tlsrpt_outbox_entry_free(tlsrpt_outbox_entry *e);
  *	int  tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, uint32_t force_day,
  *	                       tlsrpt_run_cb done, void *arg);
  *	int  tlsrpt_sender_busy(const tlsrpt_sender *s);
+ *	unsigned tlsrpt_sender_active(const tlsrpt_sender *s);
+ *	unsigned tlsrpt_sender_scanned(const tlsrpt_sender *s);
  *	int  tlsrpt_outbox_prune(tlsrpt_sender *s, uint32_t first_kept_day,
  *	                         mt_err *err);
  * DESCRIPTION
@@ -32,11 +36,15 @@
  *	tlsrpt_outbox_add() stores a new entry; 0, 1 when (day, domain)
  *	already has one (it is left alone), -1 with err.
  *	tlsrpt_outbox_get() reads one: 1 found, 0 not, -1 with err.
+ *	tlsrpt_outbox_has() says the same without reading the entry.
  *	tlsrpt_outbox_list() calls cb for each entry of day (every day when
  *	day is 0).
  *
  *	tlsrpt_sender_run() starts every delivery that is due at now and
- *	not already under way, and returns the number started. Pending
+ *	not already under way, and returns the number started: at most
+ *	TLSRPT_SEND_PARALLEL run at once (sendmail children and POSTs
+ *	together), the others wait in a queue, in outbox order, and start
+ *	as places free up. Pending
  *	deliveries of force_day (a day number; 0 for none) are due now
  *	whatever their retry time: `mtasts report send` means now. Each runs on
  *	the loop: https: (RFC 8460 §5.2) by the daemon's own machinery: the
@@ -54,7 +62,16 @@
  *	report_retry (24 h, §5.4) after the report was built, then marked
  *	failed with a log line. When every delivery this run started has
  *	ended, done(arg, sent, failed) is called (from the loop).
- *	tlsrpt_sender_busy() says whether deliveries are under way.
+ *	tlsrpt_sender_busy() says whether deliveries are under way or
+ *	queued; tlsrpt_sender_active() how many are under way.
+ *
+ *	A run finds due deliveries through an index (named database
+ *	"tlsrpt_outbox_due": each entry with a pending delivery, by its
+ *	earliest next attempt time), kept in the same transaction as the
+ *	entry; sent and failed entries are not in it, so the check every
+ *	minute reads nothing when nothing is due. An outbox written before
+ *	the index is indexed once, when the sender opens it.
+ *	tlsrpt_sender_scanned() is the number of entries the last run read.
  *
  *	tlsrpt_sender_free() abandons deliveries under way (they stay
  *	pending); call it with the loop stopped and before discovery_free().
@@ -85,6 +102,7 @@
 #define TLSRPT_RETRY_FIRST 300	/* seconds before the first retry */
 #define TLSRPT_RETRY_MAX 7200	/* longest wait between tries */
 #define TLSRPT_SEND_TIMEOUT_MS 120000	/* one delivery: POST or sendmail */
+#define TLSRPT_SEND_PARALLEL 8	/* our limit on deliveries under way at once */
 
 typedef enum tlsrpt_delivery_state {
     TLSRPT_PENDING = 0,
@@ -121,12 +139,15 @@ void tlsrpt_sender_free(tlsrpt_sender *s);
 int tlsrpt_outbox_add(tlsrpt_sender *s, const tlsrpt_outbox_entry *e, mt_err *err);
 int tlsrpt_outbox_get(tlsrpt_sender *s, uint32_t day, const char *domain,
 		      tlsrpt_outbox_entry *out, mt_err *err);
+int tlsrpt_outbox_has(tlsrpt_sender *s, uint32_t day, const char *domain, mt_err *err);
 int tlsrpt_outbox_list(tlsrpt_sender *s, uint32_t day, tlsrpt_outbox_cb cb, void *arg,
 		       mt_err *err);
 void tlsrpt_outbox_entry_free(tlsrpt_outbox_entry *e);
 int tlsrpt_sender_run(tlsrpt_sender *s, int64_t now, uint32_t force_day, tlsrpt_run_cb done,
 		      void *arg);
 int tlsrpt_sender_busy(const tlsrpt_sender *s);
+unsigned tlsrpt_sender_active(const tlsrpt_sender *s);
+unsigned tlsrpt_sender_scanned(const tlsrpt_sender *s);
 int tlsrpt_outbox_prune(tlsrpt_sender *s, uint32_t first_kept_day, mt_err *err);
 
 #endif

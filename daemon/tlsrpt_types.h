@@ -6,10 +6,7 @@
  * SYNOPSIS
  *	#include "tlsrpt_types.h"
  *
- *	#define TLSRPT_DAY_SECONDS 86400
-#define TLSRPT_DAY_BUF 16
-
-const char *tlsrpt_result_name(tlsrpt_result_type t);
+ *	const char *tlsrpt_result_name(tlsrpt_result_type t);
  *	int  tlsrpt_result_parse(const char *s, tlsrpt_result_type *out);
  *	const char *tlsrpt_policy_name(tlsrpt_policy_type t);
  *	int  tlsrpt_policy_parse(const char *s, tlsrpt_policy_type *out);

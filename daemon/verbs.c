@@ -48,6 +48,7 @@ struct verbs {
     verbs_env env;
     server *srv;
     refresh *rf;			/* for the refresh counters in stats; may be NULL */
+    tlsrpt_counters *tc;	/* for the TLS-RPT counters in stats; may be NULL */
     int64_t started;
     uint64_t count[V_COUNT];
     uint64_t bad_requests;
@@ -124,6 +125,12 @@ void verbs_free(verbs *v)
 void verbs_set_refresh(verbs *v, refresh *rf)
 {
     v->rf = rf;
+}
+
+/* verbs_set_tlsrpt - for the TLS-RPT counter values in stats */
+void verbs_set_tlsrpt(verbs *v, tlsrpt_counters *tc)
+{
+    v->tc = tc;
 }
 
 /* verbs_set_server - for the client counters in stats */
@@ -626,6 +633,7 @@ static srv_result do_stats(verbs *v, buf *out)
     store_stats s;
     srv_stats c = {0};
     refresh_stats r;
+    tlsrpt_counter_stats ts;
     char key[48];
     int i;
 
@@ -654,6 +662,10 @@ static srv_result do_stats(verbs *v, buf *out)
     stats_put(out, STATS_SERVER, &c);
     if (v->rf)
 	stats_put(out, STATS_REFRESH, &r);
+    if (v->tc) {
+	tlsrpt_counters_get_stats(v->tc, &ts);
+	stats_put(out, STATS_TLSRPT, &ts);
+    }
     buf_putc(out, '\n');
     return SRV_DONE;
 }

@@ -10,6 +10,7 @@
  *	void   verbs_free(verbs *v);
  *	void   verbs_set_server(verbs *v, server *srv);
  *	void   verbs_set_refresh(verbs *v, refresh *rf);
+ *	void   verbs_set_tlsrpt(verbs *v, tlsrpt_counters *tc);
  *	srv_result verbs_handle(void *v, srv_conn *c, const char *line,
  *	                        size_t len, buf *out);
  *	int    verbs_allowed_item(buf *out, const char *pattern);
@@ -62,6 +63,7 @@
 #include "refresh.h"
 #include "server.h"
 #include "store.h"
+#include "tlsrpt_counters.h"
 
 #define VERBS_PROTOCOL 1
 #define VERBS_EXT_MAX 16
@@ -82,6 +84,7 @@ verbs *verbs_new(const verbs_env *env);
 void verbs_free(verbs *v);
 void verbs_set_server(verbs *v, server *srv);
 void verbs_set_refresh(verbs *v, refresh *rf);
+void verbs_set_tlsrpt(verbs *v, tlsrpt_counters *tc);
 srv_result verbs_handle(void *v, srv_conn *c, const char *line, size_t len, buf *out);
 int verbs_allowed_item(buf *out, const char *pattern);
 int verbs_add(verbs *v, const char *name, int min_args, int max_args, int privileged,

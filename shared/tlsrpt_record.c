@@ -41,6 +41,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tlsrpt_record.h"
 #include "txt_field.h"
@@ -145,17 +146,61 @@ static int scheme_is(const char *s, size_t len, const char *name)
     return 1;
 }
 
-/* mailto_ok - "mailto:" then local "@" domain, before any "?" */
+/* hexval - the value of a hex digit, or -1 */
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+	return c - '0';
+    if (c >= 'a' && c <= 'f')
+	return c - 'a' + 10;
+    return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* mailto_address - the address of the mailto: URI s[0..len) (RFC 6068) into out */
+static int mailto_address(const char *s, size_t len, char *out, size_t outsz)
+{
+    size_t i, n = 0;
+    int at = 0;
+
+    if (len < 7 || strncasecmp(s, "mailto:", 7) != 0 || outsz == 0)
+	return -1;
+    for (i = 7; i < len && s[i] != '?'; i++) {
+	int c = (unsigned char) s[i];
+
+	if (c == '%') {
+	    int h = i + 2 < len ? hexval(s[i + 1]) : -1, l = h < 0 ? -1 : hexval(s[i + 2]);
+
+	    if (l < 0)
+		return -1;
+	    c = h * 16 + l;
+	    i += 2;
+	}
+	if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == ',' || c == '"')
+	    return -1;
+	if (c == '@')
+	    at++;
+	if (n + 1 >= outsz)
+	    return -1;
+	out[n++] = (char) c;
+    }
+    out[n] = 0;
+    if (n == 0 || at != 1 || out[0] == '@' || out[n - 1] == '@' || out[0] == '-')
+	return -1;
+    return 0;
+}
+
+/* tlsrpt_mailto_address - the address of a mailto: URI (RFC 6068) */
+int tlsrpt_mailto_address(const char *uri, char *out, size_t outsz)
+{
+    return mailto_address(uri, strlen(uri), out, outsz);
+}
+
+/* mailto_ok - a mailto: URI whose address the sender can use (one check for both) */
 static int mailto_ok(const char *s, size_t len)
 {
-    size_t i, at = 0, end;
+    char addr[TLSRPT_ADDR_MAX];
 
-    for (end = 7; end < len && s[end] != '?'; end++)
-	;
-    for (i = 7; i < end; i++)
-	if (s[i] == '@')
-	    at = i;
-    return at > 7 && at + 1 < end;
+    return mailto_address(s, len, addr, sizeof(addr)) == 0;
 }
 
 /* https_ok - "https://" then a non-empty host */
@@ -206,10 +251,14 @@ static int parse_rua(const txt_field *f, tlsrpt_record *out, int keep, mt_err *e
 	    if (scheme_is(f->val + start, end - start, "mailto")
 		? !mailto_ok(f->val + start, end - start)
 		: !https_ok(f->val + start, end - start)) {
+		int shown = end - start > 200 ? 200 : (int) (end - start);
+
 		mt_err_set(err, 0, (unsigned) (f->val_off + start) + 1, TLSRPT_RULE,
 			   scheme_is(f->val + start, end - start, "mailto")
-			   ? "a mailto: URI needs an address with '@'"
-			   : "an https: URI needs \"//\" and a host");
+			   ? "rua URI \"%.*s\": a mailto: URI needs one mail address (one '@', "
+			   "printable, not starting with '-'; RFC 6068)"
+			   : "rua URI \"%.*s\": an https: URI needs \"//\" and a host", shown,
+			   f->val + start);
 		return -1;
 	    }
 	    if (out->n_rua >= TLSRPT_MAX_RUA) {

@@ -12,6 +12,7 @@
  *	tlsrpt_set_result tlsrpt_record_select(const txt_set *set,
  *	                        tlsrpt_record *out, mt_err *err);
  *	void tlsrpt_record_free(tlsrpt_record *rec);
+ *	int tlsrpt_mailto_address(const char *uri, char *out, size_t outsz);
  * DESCRIPTION
  *	"v=TLSRPTv1" first, then ";"-separated fields; "rua" is required
  *	and is a comma-separated list of mailto: and https: URIs (other
@@ -19,6 +20,14 @@
  *	Unknown fields are ignored. The set rule is that of RFC 8461:
  *	exactly one record that starts with v=TLSRPTv1.
  *	out->rua[] are malloc'ed strings; tlsrpt_record_free() releases them.
+ *	A mailto: URI is kept only when tlsrpt_mailto_address() can use it:
+ *	the parser and the sender share that one check, so a record the
+ *	parser accepts never has an address the sender refuses.
+ *
+ *	tlsrpt_mailto_address() extracts the address of a "mailto:" URI
+ *	(RFC 6068: percent-decoded, query dropped) into out: 0, or -1 when
+ *	it is not a plain, printable addr-spec (one "@", no space, no
+ *	control character, not starting with "-").
  */
 #ifndef TLSRPT_RECORD_H
 #define TLSRPT_RECORD_H
@@ -29,6 +38,7 @@
 #include "txt_set.h"
 
 #define TLSRPT_MAX_RUA 16	/* our limit: more URIs than this are an error */
+#define TLSRPT_ADDR_MAX 320	/* RFC 5321 §4.5.3.1: 64 + "@" + 255 */
 
 typedef struct tlsrpt_record {
     size_t n_rua;
@@ -46,5 +56,6 @@ int tlsrpt_record_parse(const char *txt, size_t len, tlsrpt_record *out, mt_err 
 int tlsrpt_record_is_candidate(const char *txt, size_t len);
 tlsrpt_set_result tlsrpt_record_select(const txt_set *set, tlsrpt_record *out, mt_err *err);
 void tlsrpt_record_free(tlsrpt_record *rec);
+int tlsrpt_mailto_address(const char *uri, char *out, size_t outsz);
 
 #endif

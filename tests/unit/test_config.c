@@ -284,9 +284,64 @@ static void copy_key_takes_numbers_not_strings(void)
     config_free(&b);
 }
 
+/* counters_retention_days = 0 would prune yesterday before its reports are built */
+static void counters_retention_of_zero_days_is_refused(void)
+{
+    mtasts_config c;
+    mt_err e;
+
+    config_defaults(&c);
+    T_EQ_INT(config_set(&c, "counters_retention_days", "0", &e), -1);
+    T_ASSERT(strstr(e.msg, "counters_retention_days") && strstr(e.msg, "minimum of 1"));
+    T_EQ_INT(config_set(&c, "counters_retention_days", "1", &e), 0);
+    config_free(&c);
+}
+
+/* reports kept shorter than counts: a pruned report would be built and sent again */
+static void reports_kept_shorter_than_counts_is_refused(void)
+{
+    mtasts_config c;
+    mt_err e;
+
+    config_defaults(&c);
+    T_EQ_INT(config_load(&c, write_conf("counters_retention_days = 40\n"), &e), -1);
+    unlink(path);
+    T_ASSERT(strstr(e.msg, "reports_retention_days = 30") != NULL);
+    T_ASSERT(strstr(e.msg, "counters_retention_days = 40") != NULL);
+    config_free(&c);
+    config_defaults(&c);
+    T_EQ_INT(config_load(&c, write_conf("counters_retention_days = 40\n"
+					"reports_retention_days = 40\n"), &e), 0);
+    unlink(path);
+    T_EQ_INT(config_check(&c, &e), 0);
+    T_EQ_INT(config_set(&c, "reports_retention_days", "39", &e), 0);
+    T_EQ_INT(config_check(&c, &e), -1);	/* as mtastsd checks after -o */
+    config_free(&c);
+}
+
+/* the daily run must start within its UTC day */
+static void report_hour_plus_jitter_past_the_day_is_refused(void)
+{
+    mtasts_config c;
+    mt_err e;
+
+    config_defaults(&c);
+    T_EQ_INT(config_load(&c, write_conf("report_hour = 23\nreport_jitter = 1h\n"), &e), -1);
+    unlink(path);
+    T_ASSERT(strstr(e.msg, "report_hour = 23") && strstr(e.msg, "report_jitter"));
+    config_free(&c);
+    config_defaults(&c);
+    T_EQ_INT(config_load(&c, write_conf("report_hour = 23\nreport_jitter = 59m\n"), &e), 0);
+    unlink(path);
+    config_free(&c);
+}
+
 int main(void)
 {
     T_RUN(defaults_are_the_documented_ones);
+    T_RUN(counters_retention_of_zero_days_is_refused);
+    T_RUN(reports_kept_shorter_than_counts_is_refused);
+    T_RUN(report_hour_plus_jitter_past_the_day_is_refused);
     T_RUN(file_values_override_defaults);
     T_RUN(unknown_key_names_file_line_and_key);
     T_RUN(bad_value_is_refused_with_reason);

@@ -150,6 +150,36 @@ static void lines_to_report_across_a_restart(void)
     mdb_env_close(env);
 }
 
+/* a URI listed twice in rua gets one delivery, not two reports */
+static void duplicate_rua_is_sent_once(void)
+{
+    MDB_env *env = env_open();
+    evloop *loop = evloop_new();
+    tlsrpt_counters *c = tlsrpt_counters_open(env, NULL);
+    tlsrpt_sender *s = tlsrpt_sender_new(loop, &cfg, env, NULL, NULL);
+    const char *rr = "v=TLSRPTv1; rua=mailto:r@dup.test,https://r.dup.test/x,"
+	"MAILTO:R@Dup.Test,https://r.dup.test/x,mailto:r%40dup.test";
+    tlsrpt_record rec;
+    tlsrpt_outbox_entry e;
+    mt_err err;
+
+    T_ASSERT(env && loop && c && s);
+    T_EQ_INT(line(c, "report dup.test result=success mx=mx1.dup.test", NULL), 0);
+    T_EQ_INT(tlsrpt_record_parse(rr, strlen(rr), &rec, &err), 0);
+    T_EQ_INT(rec.n_rua, 5);
+    T_EQ_INT(tlsrpt_build(c, s, &cfg, 19700, "dup.test", &rec, NOW + 86400, &err), 0);
+    T_EQ_INT(tlsrpt_outbox_get(s, 19700, "dup.test", &e, &err), 1);
+    T_EQ_INT(e.n_rua, 2);
+    T_EQ_STR(e.rua[0].uri, "mailto:r@dup.test");
+    T_EQ_STR(e.rua[1].uri, "https://r.dup.test/x");
+    tlsrpt_outbox_entry_free(&e);
+    tlsrpt_record_free(&rec);
+    tlsrpt_sender_free(s);
+    tlsrpt_counters_close(c);
+    evloop_free(loop);
+    mdb_env_close(env);
+}
+
 int main(void)
 {
     char cmd[128];
@@ -161,6 +191,7 @@ int main(void)
     config_set(&cfg, "report_submitter", "mail.sender.test", NULL);
     config_set(&cfg, "contact_info", "postmaster@sender.test", NULL);
     T_RUN(lines_to_report_across_a_restart);
+    T_RUN(duplicate_rua_is_sent_once);
     config_free(&cfg);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     return system(cmd) == 0 ? t_done() : 1;

@@ -348,6 +348,57 @@ static void batch_size_forces_a_commit(void)
     mdb_env_close(env);
 }
 
+/* A full store: a failed commit backs off, pending memory is capped, drops are counted */
+static void full_store_backs_off_and_caps_pending(void)
+{
+    MDB_env *env = env_open(1);
+    tlsrpt_counters *c;
+    tlsrpt_result r = sts_result("example.test", TLSRPT_SUCCESS, "a");
+    tlsrpt_counter_stats st;
+    char domain[32];
+    int i;
+
+    T_ASSERT(env);
+    mdb_env_close(env);			/* again, with room for the databases only */
+    T_ASSERT(mdb_env_create(&env) == 0);
+    mdb_env_set_maxdbs(env, 16);
+    mdb_env_set_mapsize(env, 256u << 10);
+    T_ASSERT(mdb_env_open(env, dir, 0, 0600) == 0);
+    c = tlsrpt_counters_open(env, NULL);
+    T_ASSERT(c);
+    r.domain = domain;
+    for (i = 0; i < TLSRPT_COMMIT_BATCH + 1000; i++) {
+	snprintf(domain, sizeof(domain), "d%07d.example", i);
+	T_EQ_INT(tlsrpt_counters_add(c, &r, 1), 0);
+    }
+    tlsrpt_counters_get_stats(c, &st);
+    T_EQ_INT(st.commit_failures, 1);	/* not one commit per line after it */
+    T_EQ_INT(st.pending, TLSRPT_COMMIT_BATCH + 1000);
+    for (; i < TLSRPT_PENDING_MAX; i++) {
+	snprintf(domain, sizeof(domain), "d%07d.example", i);
+	T_EQ_INT(tlsrpt_counters_add(c, &r, 1), 0);
+    }
+    for (; i < TLSRPT_PENDING_MAX + 10; i++) {
+	snprintf(domain, sizeof(domain), "d%07d.example", i);
+	T_EQ_INT(tlsrpt_counters_add(c, &r, 2), -1);
+    }
+    tlsrpt_counters_get_stats(c, &st);
+    T_EQ_INT(st.pending, TLSRPT_PENDING_MAX);
+    T_EQ_INT(st.dropped, 20);
+    T_EQ_INT(st.commit_failures, 1);
+    /* a counter already pending still counts */
+    snprintf(domain, sizeof(domain), "d%07d.example", 5);
+    T_EQ_INT(tlsrpt_counters_add(c, &r, 1), 0);
+    /* after the back-off the next line tries again, once */
+    usleep(1100 * 1000);
+    T_EQ_INT(tlsrpt_counters_add(c, &r, 1), 0);
+    T_EQ_INT(tlsrpt_counters_add(c, &r, 1), 0);
+    tlsrpt_counters_get_stats(c, &st);
+    T_EQ_INT(st.commit_failures, 2);
+    tlsrpt_counters_close(c);
+    mdb_env_close(env);
+}
+
 int main(void)
 {
     T_RUN(counts_add_up_per_policy_and_detail);
@@ -357,6 +408,7 @@ int main(void)
     T_RUN(timer_commits);
     T_RUN(kill9_loses_only_the_uncommitted_window);
     T_RUN(batch_size_forces_a_commit);
+    T_RUN(full_store_backs_off_and_caps_pending);
     cleanup();
     return t_done();
 }

@@ -140,6 +140,40 @@ static void message_is_section_5_3(void)
     buf_free(&m);
 }
 
+/* msgid - the Message-ID of message m, or "" */
+static void msgid(const buf *m, char *out, size_t outsz)
+{
+    const char *p = strstr(buf_str(m), "\r\nMessage-ID: <");
+    size_t n = p ? strcspn(p + 16, ">") : 0;
+
+    snprintf(out, outsz, "%.*s", (int) n, p ? p + 16 : "");
+}
+
+/* RFC 5322 §3.6.4: one Message-ID per message, whatever the recipient or
+ * the attempt; RFC 8460 §5.3: the Subject keeps the one Report-ID */
+static void message_id_is_unique_per_message(void)
+{
+    tlsrpt_mail_opts o = opts();
+    buf a = {0}, b = {0};
+    char ida[TLSRPT_MSGID_MAX], idb[TLSRPT_MSGID_MAX], mid[TLSRPT_MSGID_MAX];
+
+    T_EQ_INT(build(&a, &o), 0);
+    T_EQ_INT(build(&b, &o), 0);
+    msgid(&a, ida, sizeof(ida));
+    msgid(&b, idb, sizeof(idb));
+    T_ASSERT(*ida && *idb);
+    T_ASSERT(strcmp(ida, idb) != 0);
+    T_ASSERT(strcmp(ida, o.report_id) != 0);
+    T_ASSERT(strstr(buf_str(&b), "Report-ID: <20231209abcdef0123456789@mail.sender.test>"));
+    /* per delivery and attempt, as the sender asks */
+    T_EQ_INT(tlsrpt_message_id(o.report_id, 2, 3, mid, sizeof(mid)), 0);
+    T_ASSERT(strncmp(mid, "20231209abcdef0123456789.2.3.", 29) == 0);
+    T_ASSERT(strstr(mid, "@mail.sender.test") != NULL);
+    T_EQ_INT(tlsrpt_message_id(o.report_id, 2, 3, mid, 20), -1);
+    buf_free(&a);
+    buf_free(&b);
+}
+
 /* RFC 8460 §5.3: a valid DKIM signature of the reporting domain */
 static void signature_verifies_with_libopendkim(void)
 {
@@ -232,6 +266,7 @@ int main(void)
 	return 1;
     }
     T_RUN(message_is_section_5_3);
+    T_RUN(message_id_is_unique_per_message);
     T_RUN(signature_verifies_with_libopendkim);
     T_RUN(message_passes_the_python_checks);
     T_RUN(unsigned_without_a_key);

@@ -89,10 +89,26 @@ static void tlsrpt_rua_schemes(void)
     T_EQ_INT(n_rua(S("v=TLSRPTv1; rua=mailto:a@example.com?subject=tls%20report")), 1);
 }
 
+/* RFC 6068 mailto: one addr-spec; the parser refuses what the sender could
+ * not use (the same check), naming the URI, rather than 24 h of retries */
+static void tlsrpt_mailto_the_sender_cannot_use_is_refused(void)
+{
+    tlsrpt_record r;
+    mt_err e;
+
+    T_EQ_INT(tlsrpt_record_parse(S("v=TLSRPTv1; rua=mailto:a@b@c"), &r, &e), -1);
+    T_ASSERT(strstr(e.msg, "\"mailto:a@b@c\"") != NULL);
+    T_EQ_INT(n_rua(S("v=TLSRPTv1; rua=mailto:a%2Cb@example.com")), -1);	/* two for -t */
+    T_EQ_INT(n_rua(S("v=TLSRPTv1; rua=mailto:-oQ@example.com")), -1);
+    T_EQ_INT(n_rua(S("v=TLSRPTv1; rua=mailto:a%0d%0aBcc:x@example.com")), -1);
+    T_EQ_INT(n_rua(S("v=TLSRPTv1; rua=mailto:a@example.com%40x")), -1);
+    T_EQ_INT(n_rua(S("v=TLSRPTv1; rua=mailto:a@example.com?cc=b@example.org")), 1);
+}
+
 /* RFC 8460 §3: tlsrpt-uri = URI with ',', '!' and ';' encoded */
 static void tlsrpt_uri_syntax(void)
 {
-    T_EQ_INT(n_rua(S("v=TLSRPTv1; rua=mailto:a%2Cb@example.com")), 1);
+    T_EQ_INT(n_rua(S("v=TLSRPTv1; rua=mailto:a%2Bb@example.com")), 1);
     T_EQ_INT(n_rua(S("v=TLSRPTv1; rua=mailto:a!b@example.com")), -1);
     T_EQ_INT(n_rua(S("v=TLSRPTv1; rua=mailto:a%2@example.com")), -1);
     T_EQ_INT(n_rua(S("v=TLSRPTv1; rua=mailto:a\"b@example.com")), -1);
@@ -190,6 +206,7 @@ int main(void)
     T_RUN(tlsrpt_rua_required);
     T_RUN(tlsrpt_rua_list);
     T_RUN(tlsrpt_rua_schemes);
+    T_RUN(tlsrpt_mailto_the_sender_cannot_use_is_refused);
     T_RUN(tlsrpt_uri_syntax);
     T_RUN(tlsrpt_field_delimiters);
     T_RUN(tlsrpt_extensions);

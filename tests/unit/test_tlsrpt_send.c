@@ -408,6 +408,178 @@ static void prune_keeps_pending(void)
     sender_free(s);
 }
 
+/* use_sendmail - a sendmail stand-in named name running body (%s: the test directory) */
+static int use_sendmail(const char *name, const char *body)
+{
+    char v[256];
+    FILE *fp;
+
+    snprintf(v, sizeof(v), "%s/%s", dir, name);
+    if ((fp = fopen(v, "w")) == NULL)
+	return -1;
+    fputs("#!/bin/sh\n", fp);
+    fprintf(fp, body, dir, dir);
+    fclose(fp);
+    chmod(v, 0755);
+    return config_set(&cfg, "sendmail_command", v, NULL);
+}
+
+/* our limit: at most TLSRPT_SEND_PARALLEL deliveries under way, the rest queued */
+static void deliveries_are_limited_and_queued(void)
+{
+    static char uris[20][64];
+    tlsrpt_sender *s;
+    tlsrpt_outbox_entry e;
+    int64_t now = (int64_t) time(NULL);
+    char v[256], line[16];
+    int k, running = 0, most = 0, starts = 0;
+    mt_err err;
+    FILE *fp;
+
+    /* a slow sendmail that logs its start and end */
+    T_EQ_INT(use_sendmail("slowmail", "echo s >> %s/slow.log\ncat > /dev/null\nsleep 0.2\n"
+			  "echo e >> %s/slow.log\n"), 0);
+    s = sender_new();
+    T_ASSERT(s);
+    for (k = 0; k < 20; k++) {
+	snprintf(uris[k], sizeof(uris[k]), "mailto:r%d@example.test", k);
+	if (k % 10 == 0) {
+	    memset(&e, 0, sizeof(e));
+	    e.day = 19720 + (uint32_t) k;
+	    e.domain = (char *) "example.test";
+	    e.report_id = (char *) "20231209aa@mail.sender.test";
+	    e.json = (char *) json;
+	    e.created = now;
+	}
+	e.rua[e.n_rua].uri = uris[k];
+	e.rua[e.n_rua++].next = now;
+	if (k % 10 == 9)
+	    T_EQ_INT(tlsrpt_outbox_add(s, &e, &err), 0);
+    }
+    T_EQ_INT(run(s, now), 20);
+    T_EQ_INT(run_sent, 20);
+    snprintf(v, sizeof(v), "%s/slow.log", dir);
+    fp = fopen(v, "r");
+    T_ASSERT(fp != NULL);
+    while (fgets(line, sizeof(line), fp)) {
+	running += line[0] == 's' ? 1 : -1;
+	starts += line[0] == 's';
+	if (running > most)
+	    most = running;
+    }
+    fclose(fp);
+    T_EQ_INT(starts, 20);
+    T_ASSERT(most <= TLSRPT_SEND_PARALLEL);
+    T_ASSERT(most > 1);
+    snprintf(v, sizeof(v), "%s/sendmail", dir);
+    config_set(&cfg, "sendmail_command", v, NULL);
+    sender_free(s);
+}
+
+/* sendmail does not inherit the daemon's blocked signals nor its ignored SIGPIPE */
+static void sendmail_starts_with_default_signals(void)
+{
+    tlsrpt_sender *s;
+    tlsrpt_outbox_entry e;
+    int64_t now = (int64_t) time(NULL);
+    sigset_t block, old;
+    char v[256], line[128];
+    unsigned long long blk = 1, ign = 1;
+    mt_err err;
+    FILE *fp;
+
+    T_EQ_INT(use_sendmail("sigmail", "grep -E '^Sig(Blk|Ign)' /proc/$$/status > %s/sig.txt\n"
+			  "cat > /dev/null\n"), 0);
+    /* as the daemon: SIGTERM, SIGHUP, SIGCHLD blocked for its signalfd, SIGPIPE ignored */
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    signal(SIGPIPE, SIG_IGN);
+    s = sender_new();
+    T_ASSERT(s);
+    entry(&e, 19740, "example.test", now, "mailto:sig@example.test", NULL);
+    T_EQ_INT(tlsrpt_outbox_add(s, &e, &err), 0);
+    T_EQ_INT(run(s, now), 1);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    T_EQ_INT(run_sent, 1);
+    snprintf(v, sizeof(v), "%s/sig.txt", dir);
+    fp = fopen(v, "r");
+    T_ASSERT(fp != NULL);
+    while (fgets(line, sizeof(line), fp)) {
+	if (strncmp(line, "SigBlk:", 7) == 0)
+	    blk = strtoull(line + 7, NULL, 16);
+	if (strncmp(line, "SigIgn:", 7) == 0)
+	    ign = strtoull(line + 7, NULL, 16);
+    }
+    fclose(fp);
+    T_EQ_INT(blk, 0);
+    T_EQ_INT(ign & (1ull << (SIGPIPE - 1)), 0);
+    snprintf(v, sizeof(v), "%s/sendmail", dir);
+    config_set(&cfg, "sendmail_command", v, NULL);
+    sender_free(s);
+}
+
+/* due_index - the keys of the due index (the marker left out); drop: empty it first */
+static int due_index(int drop)
+{
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int n = 0, op;
+
+    if (mdb_txn_begin(env, NULL, 0, &txn) != 0)
+	return -1;
+    if (mdb_dbi_open(txn, "tlsrpt_outbox_due", 0, &dbi) != 0) {
+	mdb_txn_abort(txn);
+	return -1;
+    }
+    if (drop) {
+	mdb_drop(txn, dbi, 0);
+    } else if (mdb_cursor_open(txn, dbi, &cur) == 0) {
+	for (op = MDB_FIRST; mdb_cursor_get(cur, &k, &v, op) == 0; op = MDB_NEXT)
+	    n += k.mv_size >= 4;
+	mdb_cursor_close(cur);
+    }
+    return mdb_txn_commit(txn) == 0 ? n : -1;
+}
+
+/* the minute's retry check reads no entry when nothing is due, sent ones least of all */
+static void retry_scan_reads_nothing_when_nothing_is_due(void)
+{
+    tlsrpt_sender *s = sender_new();
+    tlsrpt_outbox_entry e;
+    int64_t now = (int64_t) time(NULL);
+    char domain[32];
+    int k, before;
+    mt_err err;
+
+    T_ASSERT(s);
+    before = due_index(0);
+    for (k = 0; k < 100; k++) {
+	snprintf(domain, sizeof(domain), "sent%d.test", k);
+	entry(&e, 19750, domain, now, "mailto:x@example.test", NULL);
+	e.rua[0].state = TLSRPT_SENT;
+	T_EQ_INT(tlsrpt_outbox_add(s, &e, &err), 0);
+    }
+    entry(&e, 19751, "later.test", now, "mailto:x@example.test", NULL);
+    e.rua[0].next = now + 3600;
+    T_EQ_INT(tlsrpt_outbox_add(s, &e, &err), 0);
+    T_EQ_INT(due_index(0), before + 1);	/* sent entries are not indexed */
+    T_EQ_INT(run(s, now), 0);
+    T_EQ_INT(tlsrpt_sender_scanned(s), 0);
+    /* an outbox from before the index is indexed when the sender opens it */
+    sender_free(s);
+    T_EQ_INT(due_index(1), 0);
+    s = sender_new();
+    T_ASSERT(s);
+    T_EQ_INT(due_index(0), before + 1);
+    sender_free(s);
+}
+
 int main(void)
 {
     atexit(stop_sink);		/* even when a check aborts */
@@ -421,6 +593,9 @@ int main(void)
     T_RUN(given_up_after_report_retry);
     T_RUN(internal_addresses_are_refused);
     T_RUN(prune_keeps_pending);
+    T_RUN(deliveries_are_limited_and_queued);
+    T_RUN(sendmail_starts_with_default_signals);
+    T_RUN(retry_scan_reads_nothing_when_nothing_is_due);
     stop_sink();
     evloop_free(loop);
     mdb_env_close(env);
