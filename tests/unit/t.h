@@ -15,6 +15,7 @@
 #define T_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int t_failures;
@@ -36,6 +37,19 @@ static const char *t_current_name = "";
 
 #define T_RUN(fn) do { t_current_name = #fn; t_current_failed = 0; fn(); \
     if (t_current_failed) t_failures++; else printf("PASS: %s\n", #fn); fflush(stdout); } while (0)
+
+/* t_rmtree - remove a test's scratch directory; says so when it cannot */
+static inline int t_rmtree(const char *dir)
+{
+    char cmd[4200];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    if (system(cmd) != 0) {
+	fprintf(stderr, "cannot remove %s\n", dir);
+	return -1;
+    }
+    return 0;
+}
 
 static inline int t_done(void)
 {

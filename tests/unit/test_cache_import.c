@@ -38,13 +38,10 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[200];
 
     store_close(st);
     config_free(&cfg);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-	return;
+    t_rmtree(dir);
 }
 
 /* import - run cache_import over text */

@@ -97,11 +97,8 @@ static void setup(void)
 /* teardown - remove what setup made */
 static void teardown(void)
 {
-    char cmd[128];
 
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-	fprintf(stderr, "cannot remove %s\n", dir);
+    t_rmtree(dir);
 }
 
 /* closed_port - a local TCP port where nothing listens (bound, not listening) */

@@ -140,15 +140,12 @@ static void setup_small(void)
 
 static void teardown(void)
 {
-    char cmd[200];
 
     pc_free(pc);
     store_close(st);
     evloop_free(loop);
     config_free(&cfg);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-	return;
+    t_rmtree(dir);
 }
 
 typedef struct got {

@@ -160,16 +160,13 @@ static void start(void)
 
 static void teardown(void)
 {
-    char cmd[200];
 
     refresh_free(rf);
     pc_free(pc);
     store_close(st);
     evloop_free(loop);
     config_free(&cfg);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-	return;
+    t_rmtree(dir);
 }
 
 /* stored - the record of domain as the store has it now */

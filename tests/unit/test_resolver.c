@@ -101,12 +101,9 @@ static void setup(void)
 /* teardown - remove what setup made */
 static void teardown(void)
 {
-    char cmd[128];
 
     close(silent_fd);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-	fprintf(stderr, "cannot remove %s\n", dir);
+    t_rmtree(dir);
 }
 
 /* test_config - our configuration for the test zone, DNSSEC off (no root access) */

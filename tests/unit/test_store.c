@@ -19,12 +19,9 @@ static char dir[256];
 /* fresh_dir - a new empty state directory */
 static void fresh_dir(void)
 {
-    char cmd[300];
 
     if (dir[0]) {
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-	    return;
+	t_rmtree(dir);
     }
     strcpy(dir, "/tmp/test_store.XXXXXX");
     if (mkdtemp(dir) == NULL)

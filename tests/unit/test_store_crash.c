@@ -135,10 +135,8 @@ static void committed_policies_survive_kill_9(void)
     printf("# %ld committed policies checked over %d kill -9 rounds\n", checked, ROUNDS);
     T_ASSERT(!bad);
     {
-	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	T_EQ_INT(system(cmd), 0);
+	T_EQ_INT(t_rmtree(dir), 0);
     }
 }
 

@@ -138,16 +138,13 @@ static int built(uint32_t day, const char *domain)
 
 static void done(void)
 {
-    char cmd[128];
 
     tlsrpt_sender_free(ob);
     tlsrpt_free(t);
     store_close(st);
     evloop_free(loop);
     config_free(&cfg);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-	return;
+    t_rmtree(dir);
 }
 
 /* A restart after report_hour builds every missed day before today, once */

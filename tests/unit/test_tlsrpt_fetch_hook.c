@@ -61,15 +61,12 @@ static tlsrpt_counters *hook(const char *const *domains, const disc_result *rs, 
 /* done - close and remove everything */
 static void done(tlsrpt_counters *c)
 {
-    char cmd[128];
 
     tlsrpt_counters_close(c);
     store_close(st);
     evloop_free(loop);
     config_free(&cfg);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-	return;
+    t_rmtree(dir);
 }
 
 /* Our own trouble (CA file, memory, libcurl) is not the domain's failure. */

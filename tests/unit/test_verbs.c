@@ -83,7 +83,7 @@ static srv_result ext_echo(void *arg, srv_conn *c, struct proto_req *req, buf *o
 
 static void other_modules_add_verbs(void)
 {
-    char dir[] = "/tmp/test_verbs.XXXXXX", sock[128], got[8192], cmd[160];
+    char dir[] = "/tmp/test_verbs.XXXXXX", sock[128], got[8192];
     pc_backend be = {never_start, never_free, NULL};
     srv_limits lim = {16, 1024, 60000, 0, 0};
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -151,8 +151,7 @@ static void other_modules_add_verbs(void)
     store_close(st);
     evloop_free(loop);
     config_free(&cfg);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    T_EQ_INT(system(cmd), 0);
+    T_EQ_INT(t_rmtree(dir), 0);
 }
 
 int main(void)
