@@ -74,3 +74,51 @@ world_resolver_flush() {
     local c="${WORLD_RUNDIR:?}/unbound/unbound.conf"
     world_exec unbound-control -c "$c" flush_zone "$1" >/dev/null
 }
+
+# world_zone_of NAME - the longest of the world's zones that NAME is in;
+# nothing when none is
+world_zone_of() {
+    local z zone=""
+    for z in "${WORLD_RUNDIR:?}"/dns/*/zone; do
+        z=${z%/zone}; z=${z##*/}
+        if [ "$1" = "$z" ] || [[ $1 == *".$z" ]]; then
+            [ ${#z} -gt ${#zone} ] && zone=$z
+        fi
+    done
+    printf '%s' "$zone"
+}
+
+# world_set_txt ZONE OWNER TTL TEXT - OWNER's TXT records in ZONE replaced
+# by one holding TEXT ("" for none), then the zone published as
+# world_publish_zone does. Returns non-zero, saying why, on failure.
+world_set_txt() {
+    local zf="${WORLD_RUNDIR:?}/dns/$1/zone"
+    awk -v o="$2" 'tolower($1) == o && / TXT / { next } { print }' "$zf" > "$zf.new"
+    [ -z "$4" ] || printf '%s %s IN TXT "%s"\n' "$2" "$3" "$4" >> "$zf.new"
+    mv "$zf.new" "$zf"
+    world_publish_zone "$1"
+}
+
+# world_publish_zone ZONE - a new serial, signed again when the zone is
+# signed, reloaded by NSD (waiting until it serves the serial), and dropped
+# from the validating resolver's cache
+world_publish_zone() {
+    local d="${WORLD_RUNDIR:?}/dns/$1" serial got="" ns
+    world_bump_serial "$1"
+    serial=$(sed -n 's/.* \([0-9][0-9]*\) ; serial$/\1/p' "$d/zone")
+    if [ -f "$d/keyname" ]; then
+        world_sign_zone "$1" || { echo "signing $1 failed" >&2; return 1; }
+    else
+        cp "$d/zone" "$d/zone.signed"
+    fi
+    world_exec nsd-control -c "$WORLD_RUNDIR/dns/nsd.conf" reload "$1" >/dev/null ||
+        { echo "nsd-control reload failed" >&2; return 1; }
+    ns=$(sed -n 's/^ *ip-address: *\([0-9.]*\).*/\1/p' "$WORLD_RUNDIR/dns/nsd.conf")
+    for _ in $(seq 250); do
+        got=$(world_exec dig +short +norec +tries=1 +time=1 @"$ns" SOA "$1" | awk '{print $3}')
+        [ "$got" = "$serial" ] && break
+        sleep 0.02
+    done
+    [ "$got" = "$serial" ] || { echo "NSD did not load serial $serial of $1 (serves '$got')" >&2; return 1; }
+    world_resolver_flush "$1"
+}

@@ -49,33 +49,11 @@ if [ "$ID" != none ] && ! [[ $ID =~ ^[A-Za-z0-9]{1,32}$ ]]; then
 fi
 
 # the zone: the longest zone name that DOMAIN is in
-zone=""
-for z in "$RUNDIR"/dns/*/zone; do
-    z=${z%/zone}; z=${z##*/}
-    if [ "$DOMAIN" = "$z" ] || [[ $DOMAIN == *".$z" ]]; then
-        [ ${#z} -gt ${#zone} ] && zone=$z
-    fi
-done
+zone=$(world_zone_of "$DOMAIN")
 [ -n "$zone" ] || die "$DOMAIN is in none of the world's zones"
 zf=$RUNDIR/dns/$zone/zone
 owner="_mta-sts.$DOMAIN."
 grep -qiE "^${owner//./\\.}[[:space:]].*[[:space:]]CNAME[[:space:]]" "$zf" && die "$owner is a CNAME"
 
-awk -v o="$owner" 'tolower($1) == o && / TXT / { next } { print }' "$zf" > "$zf.new"
-[ "$ID" = none ] || printf '%s 1 IN TXT "v=STSv1; id=%s;"\n' "$owner" "$ID" >> "$zf.new"
-mv "$zf.new" "$zf"
-world_bump_serial "$zone"
-serial=$(sed -n 's/.* \([0-9][0-9]*\) ; serial$/\1/p' "$zf")
-if [ -f "$RUNDIR/dns/$zone/keyname" ]; then
-    world_sign_zone "$zone" || die "signing $zone failed"
-else
-    cp "$zf" "$RUNDIR/dns/$zone/zone.signed"
-fi
-world_exec nsd-control -c "$RUNDIR/dns/nsd.conf" reload "$zone" >/dev/null || die "nsd-control reload failed"
-for _ in $(seq 250); do
-    got=$(world_exec dig +short +norec +tries=1 +time=1 @"$(sed -n 's/^ *ip-address: *\([0-9.]*\).*/\1/p' "$RUNDIR/dns/nsd.conf")" SOA "$zone" | awk '{print $3}')
-    [ "$got" = "$serial" ] && break
-    sleep 0.02
-done
-[ "$got" = "$serial" ] || die "NSD did not load serial $serial of $zone (serves '$got')"
-world_resolver_flush "$zone"
+text="v=STSv1; id=$ID;"; [ "$ID" = none ] && text=""
+world_set_txt "$zone" "$owner" 1 "$text" || die "publishing $zone failed"

@@ -31,31 +31,7 @@ case $TEXT in *'"'*|*'\'*) die "TEXT holds a quote or a backslash" ;; esac
 exec 9>"$RUNDIR/dns/.set-policy.lock"	# the same lock as set-policy.sh
 flock 9
 
-zone=""
-for z in "$RUNDIR"/dns/*/zone; do
-    z=${z%/zone}; z=${z##*/}
-    if [ "$NAME" = "$z" ] || [[ $NAME == *".$z" ]]; then
-        [ ${#z} -gt ${#zone} ] && zone=$z
-    fi
-done
+zone=$(world_zone_of "$NAME")
 [ -n "$zone" ] || die "$NAME is in none of the world's zones"
-zf=$RUNDIR/dns/$zone/zone
-owner="$NAME."
-awk -v o="$owner" 'tolower($1) == o && / TXT / { next } { print }' "$zf" > "$zf.new"
-[ "$TEXT" = none ] || printf '%s 60 IN TXT "%s"\n' "$owner" "$TEXT" >> "$zf.new"
-mv "$zf.new" "$zf"
-world_bump_serial "$zone"
-serial=$(sed -n 's/.* \([0-9][0-9]*\) ; serial$/\1/p' "$zf")
-if [ -f "$RUNDIR/dns/$zone/keyname" ]; then
-    world_sign_zone "$zone" || die "signing $zone failed"
-else
-    cp "$zf" "$RUNDIR/dns/$zone/zone.signed"
-fi
-world_exec nsd-control -c "$RUNDIR/dns/nsd.conf" reload "$zone" >/dev/null || die "nsd-control reload failed"
-for _ in $(seq 250); do
-    got=$(world_exec dig +short +norec +tries=1 +time=1 @"$(sed -n 's/^ *ip-address: *\([0-9.]*\).*/\1/p' "$RUNDIR/dns/nsd.conf")" SOA "$zone" | awk '{print $3}')
-    [ "$got" = "$serial" ] && break
-    sleep 0.02
-done
-[ "$got" = "$serial" ] || die "NSD did not load serial $serial of $zone (serves '$got')"
-world_resolver_flush "$zone"
+text=$TEXT; [ "$TEXT" = none ] && text=""
+world_set_txt "$zone" "$NAME." 60 "$text" || die "publishing $zone failed"
