@@ -42,6 +42,7 @@
 #include "cli.h"
 #include "cli_ask.h"
 #include "client.h"
+#include "prefetch.h"
 
 #define PREFETCH_WINDOW 16		/* requests in flight: discoveries at once */
 #define PREFETCH_BAR_WIDTH 30
@@ -93,17 +94,11 @@ static int read_list(FILE *in, run *r)
     ssize_t len;
 
     while ((len = getline(&line, &cap, in)) >= 0) {
-	char *s = line, *e, *hash = strchr(line, '#');
+	size_t wlen;
+	char *s = prefetch_list_word(line, &wlen);
 
-	if (hash)
-	    *hash = 0;
-	while (*s == ' ' || *s == '\t')
-	    s++;
-	for (e = s; *e && *e != ' ' && *e != '\t' && *e != '\r' && *e != '\n'; e++)
-	    ;
-	if (e == s)
+	if (s == NULL)
 	    continue;
-	*e = 0;
 	if (r->n == room) {
 	    size_t nr = room ? room * 2 : 256;
 	    char **nd = realloc(r->domains, nr * sizeof(*nd));

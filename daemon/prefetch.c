@@ -43,6 +43,23 @@ struct prefetch {
     prefetch_stats st;
 };
 
+char *prefetch_list_word(char *line, size_t *len)
+{
+    char *s = line, *e, *hash = strchr(line, '#');
+
+    if (hash)
+	*hash = 0;
+    while (*s == ' ' || *s == '\t')
+	s++;
+    for (e = s; *e && *e != ' ' && *e != '\t' && *e != '\r' && *e != '\n'; e++)
+	;
+    if (e == s)
+	return NULL;
+    *e = 0;
+    *len = (size_t) (e - s);
+    return s;
+}
+
 /* read_list - the file's good names; bad ones logged and skipped */
 static int read_list(prefetch *p, const char *path, mt_err *err)
 {
@@ -57,17 +74,12 @@ static int read_list(prefetch *p, const char *path, mt_err *err)
 	return -1;
     }
     while ((len = getline(&line, &cap, fp)) >= 0) {
-	char *s = line, *e, *hash = strchr(line, '#');
+	size_t wlen;
+	char *s;
 	mt_err derr;
 
 	lineno++;
-	if (hash)
-	    *hash = 0;
-	while (*s == ' ' || *s == '\t')
-	    s++;
-	for (e = s; *e && *e != ' ' && *e != '\t' && *e != '\r' && *e != '\n'; e++)
-	    ;
-	if (e == s)
+	if ((s = prefetch_list_word(line, &wlen)) == NULL)
 	    continue;
 	if (p->n == room) {
 	    size_t nr = room ? room * 2 : 256;
@@ -82,7 +94,7 @@ static int read_list(prefetch *p, const char *path, mt_err *err)
 	    p->domain = nd;
 	    room = nr;
 	}
-	if (domain_normalise(s, (size_t) (e - s), p->domain[p->n], DOMAIN_BUF, &derr) < 0) {
+	if (domain_normalise(s, wlen, p->domain[p->n], DOMAIN_BUF, &derr) < 0) {
 	    log_msg(LOG_WARNING, "prefetch_file %s line %lu: not a domain name: %s", path,
 		    lineno, derr.msg);
 	    p->st.bad_lines++;

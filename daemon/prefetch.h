@@ -10,6 +10,7 @@
  *	                         policy_cache *pc, const char *path, mt_err *err);
  *	void      prefetch_free(prefetch *p);
  *	void      prefetch_get_stats(const prefetch *p, prefetch_stats *st);
+ *	char     *prefetch_list_word(char *line, size_t *len);
  * DESCRIPTION
  *	prefetch_start() reads path (one domain per line, blank lines
  *	skipped, "#" starts a comment; each name normalised as everywhere,
@@ -25,6 +26,11 @@
  *	Returns NULL with err when the file cannot be read.
  *
  *	prefetch_free() stops (waiting queries are cancelled) and frees.
+ *
+ *	prefetch_list_word() is the list format, for this file and for
+ *	"mtasts prefetch": the domain on one line of a list (comment cut,
+ *	blanks around it dropped), NUL-terminated in place with its length
+ *	in *len; NULL when the line holds none.
  */
 #ifndef PREFETCH_H
 #define PREFETCH_H
@@ -51,6 +57,7 @@ typedef struct prefetch_stats {
 prefetch *prefetch_start(evloop *loop, const mtasts_config *cfg, policy_cache *pc,
 			 const char *path, mt_err *err);
 void prefetch_free(prefetch *p);
+char *prefetch_list_word(char *line, size_t *len);
 void prefetch_get_stats(const prefetch *p, prefetch_stats *st);
 
 #endif
