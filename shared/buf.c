@@ -44,9 +44,15 @@ void buf_free(buf *b)
 /* buf_reset - empty the buffer, keeping its storage */
 void buf_reset(buf *b)
 {
-    b->len = 0;
+    buf_truncate(b, 0);
+}
+
+/* buf_truncate - keep the first len bytes */
+void buf_truncate(buf *b, size_t len)
+{
+    b->len = len;
     if (b->data)
-	b->data[0] = 0;
+	b->data[len] = 0;
 }
 
 /* buf_reserve - make room for more bytes plus the trailing NUL */

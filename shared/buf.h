@@ -9,6 +9,8 @@
  *	void buf_init(buf *b);
  *	void buf_free(buf *b);
  *	void buf_reset(buf *b);
+void buf_truncate(buf *b, size_t len);
+ *	void buf_truncate(buf *b, size_t len);
  *	int  buf_reserve(buf *b, size_t more);
  *	int  buf_append(buf *b, const void *data, size_t len);
  *	int  buf_puts(buf *b, const char *s);
@@ -25,6 +27,8 @@
  *
  *	Appending functions return 0, or -1 when memory runs out or the
  *	buffer would exceed BUF_MAX (the content is then unchanged).
+ *	buf_truncate() keeps the first len bytes (len <= b->len): how a
+ *	writer takes back what it appended when a later step fails.
  *	buf_consume() drops n bytes from the front. buf_steal() hands the
  *	storage to the caller (free() it) and leaves b empty.
  */
@@ -44,6 +48,7 @@ typedef struct buf {
 void buf_init(buf *b);
 void buf_free(buf *b);
 void buf_reset(buf *b);
+void buf_truncate(buf *b, size_t len);
 int buf_reserve(buf *b, size_t more);
 int buf_append(buf *b, const void *data, size_t len);
 int buf_puts(buf *b, const char *s);

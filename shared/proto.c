@@ -305,9 +305,7 @@ int proto_put_kv(buf *out, const char *key, const char *val, size_t len)
     }
     return 0;
   fail:
-    out->len = old;
-    if (out->data)
-	out->data[old] = 0;
+    buf_truncate(out, old);
     return -1;
 }
 
@@ -386,9 +384,7 @@ int proto_put_arg(buf *out, const char *key, const char *val, size_t len)
     }
     return 0;
   fail:
-    out->len = old;
-    if (out->data)
-	out->data[old] = 0;
+    buf_truncate(out, old);
     return -1;
 }
 
@@ -422,8 +418,7 @@ int proto_value_decode(const char *in, size_t len, buf *out)
 
 	    if (len - i < 3 || (hi = hex_value((unsigned char) in[i + 1])) < 0
 		|| (lo = hex_value((unsigned char) in[i + 2])) < 0) {
-		out->len = old;
-		out->data[old] = 0;
+		buf_truncate(out, old);
 		return -1;
 	    }
 	    c = hi << 4 | lo;
