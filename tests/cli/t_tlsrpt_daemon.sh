@@ -85,23 +85,8 @@ start() {
     done
     fail "$1" "no socket after 5 s: $(tail -n 3 "$dir/daemon.log")"
 }
-# lines - send request lines, print the answers
-lines() {
-    $PY - "$dir/sock" "$@" <<'EOP'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall("".join(l + "\n" for l in sys.argv[2:]).encode())
-s.shutdown(socket.SHUT_WR)
-data = b""
-while True:
-    d = s.recv(65536)
-    if not d:
-        break
-    data += d
-sys.stdout.write(data.decode())
-EOP
-}
+# lines - send request lines on one connection, print the answers
+lines() { $PY tests/integration/mtclient.py "$dir/sock" "$@"; }
 b64() { printf '%s' "$1" | base64 -w0; }
 mt() { "$BUILD/mtasts" "$@" -s "$dir/sock"; }
 

@@ -78,23 +78,7 @@ el_need
 el_in() { ip netns exec "$WORLD_NETNS" "$@"; }
 
 # el_ask - one request line on a socket (default $EL_SOCK); prints the answer
-el_ask() {
-    /usr/bin/python3 - "${2:-$EL_SOCK}" "$1" <<'EOF'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(15)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode() + b"\n")
-s.shutdown(socket.SHUT_WR)
-out = b""
-while True:
-    d = s.recv(65536)
-    if not d:
-        break
-    out += d
-sys.stdout.write(out.decode(errors="replace"))
-EOF
-}
+el_ask() { /usr/bin/python3 "$EL_REPO/tests/integration/mtclient.py" "${2:-$EL_SOCK}" "$1"; }
 
 # el_daemon_conf - mtastsd.conf for the world (WORLD_MTASTSD_CONF when the
 # world provides one, else built from the world's exports)
