@@ -68,17 +68,6 @@ static void job_fire(evloop *l, void *arg)
     free(j);
 }
 
-static void result_free(disc_result *r)
-{
-    size_t i;
-
-    for (i = 0; i < r->policy.n_mx; i++)
-	free(r->policy.mx[i]);
-    free(r->policy.mx);
-    free(r->policy_text);
-    free(r);
-}
-
 /* fake_start - answer from the loop, by the domain's first letter */
 static int fake_start(void *engine, const char *domain, unsigned flags, const char *known_id,
 		      disc_cb cb, void *arg)
@@ -139,7 +128,7 @@ static void dial(void)
 static void setup(void)
 {
     char dir[] = "/tmp/fuzz_verbs.XXXXXX";
-    pc_backend be = {fake_start, result_free, NULL};
+    pc_backend be = {fake_start, discovery_result_free, NULL};
     srv_limits lim = {64, 1024, 60000, 0, 0};
     verbs_env env = {0};
     mt_err err;

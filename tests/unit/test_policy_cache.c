@@ -14,54 +14,10 @@
 #include "policy_cache.h"
 #include "store.h"
 #include "t.h"
+#include "t_disc.h"
 #include "t_store.h"
 
 /* ---- the scripted engine: remembers each start, the test finishes it ---- */
-
-typedef struct call {
-    char domain[256];
-    unsigned flags;
-    char known_id[40];
-    disc_cb cb;
-    void *arg;
-    int done;
-} call;
-
-static call calls[256];
-static int ncalls;
-static int fake_drop;			/* accept starts without recording them */
-static int fake_fail;			/* refuse starts (out of memory) */
-
-static int fake_start(void *engine, const char *domain, unsigned flags, const char *known_id,
-		      disc_cb cb, void *arg)
-{
-    call *c;
-
-    (void) engine;
-    if (fake_fail)
-	return -1;
-    if (fake_drop)
-	return 0;
-    c = &calls[ncalls++];
-    snprintf(c->domain, sizeof(c->domain), "%s", domain);
-    c->flags = flags;
-    snprintf(c->known_id, sizeof(c->known_id), "%s", known_id ? known_id : "");
-    c->cb = cb;
-    c->arg = arg;
-    c->done = 0;
-    return 0;
-}
-
-static void fake_free(disc_result *r)
-{
-    size_t i;
-
-    for (i = 0; i < r->policy.n_mx; i++)
-	free(r->policy.mx[i]);
-    free(r->policy.mx);
-    free(r->policy_text);
-    free(r);
-}
 
 static disc_result *result(disc_status s)
 {
@@ -115,7 +71,7 @@ static void on_hook(void *arg, const char *domain, const disc_result *r)
 
 static void setup(void)
 {
-    pc_backend be = {fake_start, fake_free, NULL};
+    pc_backend be = {fake_start, discovery_result_free, NULL};
     mt_err err;
 
     config_defaults(&cfg);
@@ -460,7 +416,7 @@ static void hundred_waiters_share_one_flight(void)
 /* Cached policies survive a restart (the store), and answer without network. */
 static void restart_keeps_cached_policies(void)
 {
-    pc_backend be = {fake_start, fake_free, NULL};
+    pc_backend be = {fake_start, discovery_result_free, NULL};
     mt_err err;
     got g;
 
@@ -483,7 +439,7 @@ static void restart_keeps_cached_policies(void)
 /* The first-contact time survives a restart: no new window for an old domain. */
 static void first_contact_is_remembered_across_restart(void)
 {
-    pc_backend be = {fake_start, fake_free, NULL};
+    pc_backend be = {fake_start, discovery_result_free, NULL};
     mt_err err;
     got g;
     disc_result *r;

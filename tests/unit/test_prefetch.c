@@ -16,41 +16,7 @@
 #include "prefetch.h"
 #include "store.h"
 #include "t.h"
-
-typedef struct call {
-    char domain[256];
-    unsigned flags;
-    disc_cb cb;
-    void *arg;
-} call;
-
-static call calls[64];
-static int ncalls;
-
-static int fake_start(void *engine, const char *domain, unsigned flags, const char *known_id,
-		      disc_cb cb, void *arg)
-{
-    call *c = &calls[ncalls++];
-
-    (void) engine;
-    (void) known_id;
-    snprintf(c->domain, sizeof(c->domain), "%s", domain);
-    c->flags = flags;
-    c->cb = cb;
-    c->arg = arg;
-    return 0;
-}
-
-static void fake_free(disc_result *r)
-{
-    size_t i;
-
-    for (i = 0; i < r->policy.n_mx; i++)
-	free(r->policy.mx[i]);
-    free(r->policy.mx);
-    free(r->policy_text);
-    free(r);
-}
+#include "t_disc.h"
 
 /* outcome - what the scripted network says for call i */
 static disc_result *outcome(int i, disc_status s, policy_mode mode)
@@ -83,7 +49,7 @@ static policy_cache *pc;
 
 static void setup(const char *text)
 {
-    pc_backend be = {fake_start, fake_free, NULL};
+    pc_backend be = {fake_start, discovery_result_free, NULL};
     mt_err err;
     FILE *fp;
 

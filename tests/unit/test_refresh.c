@@ -17,45 +17,9 @@
 #include "refresh.h"
 #include "store.h"
 #include "t.h"
+#include "t_disc.h"
 
 /* ---- the scripted engine ---- */
-
-typedef struct call {
-    char domain[256];
-    unsigned flags;
-    disc_cb cb;
-    void *arg;
-    int done;
-} call;
-
-static call calls[64];
-static int ncalls;
-
-static int fake_start(void *engine, const char *domain, unsigned flags, const char *known_id,
-		      disc_cb cb, void *arg)
-{
-    call *c = &calls[ncalls++];
-
-    (void) engine;
-    (void) known_id;
-    snprintf(c->domain, sizeof(c->domain), "%s", domain);
-    c->flags = flags;
-    c->cb = cb;
-    c->arg = arg;
-    c->done = 0;
-    return 0;
-}
-
-static void fake_free(disc_result *r)
-{
-    size_t i;
-
-    for (i = 0; i < r->policy.n_mx; i++)
-	free(r->policy.mx[i]);
-    free(r->policy.mx);
-    free(r->policy_text);
-    free(r);
-}
 
 static disc_result *result(const char *domain, disc_status s)
 {
@@ -148,7 +112,7 @@ static void setup(void)
 /* start - load the cache and start the scheduler, then let it walk once */
 static void start(void)
 {
-    pc_backend be = {fake_start, fake_free, NULL};
+    pc_backend be = {fake_start, discovery_result_free, NULL};
     mt_err err;
 
     pc = pc_new(loop, &cfg, st, &be, &err);
